@@ -1,0 +1,77 @@
+//! Primitives that talk to the hub: the whiteboard and requests (fine grain only).
+
+use std::any::type_name;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::Ctx;
+use crate::capability::{AllowsRequest, AllowsWhiteboard};
+use crate::hub::{HubCall, Requester, stale};
+use crate::task_error::TaskErrorKind;
+use crate::whiteboard::{Gate, Whiteboard};
+use crate::{Policy, TaskError};
+
+impl<P: Policy> Gate for Ctx<P> {
+    fn admit(&self) -> Result<(), TaskError> {
+        if self.link.is_live(self.task, self.attempt) {
+            Ok(())
+        } else {
+            Err(stale(self.label(), "whiteboard access"))
+        }
+    }
+}
+
+impl<P: Policy> Ctx<P> {
+    /// The hub's whiteboard: knowledge shared by every task of this manager call, as serde
+    /// values by key (get, put, compare-and-swap). What is left on it is in the report.
+    ///
+    /// Toxic for coarse policies: a coarse task must be killable and rerunnable at any instant.
+    pub fn whiteboard(&self) -> Whiteboard<'_>
+    where
+        P: AllowsWhiteboard,
+    {
+        Whiteboard::new(&self.link.services().whiteboard, self)
+    }
+
+    /// Asks the hub and waits for its reply: the manager's `.serve(|query, hub| reply)` handler
+    /// answers on the hub's behalf. The hub only replies; it never pushes to a `fine_limited`
+    /// task.
+    ///
+    /// Toxic for coarse policies: a coarse task must be killable and rerunnable at any instant.
+    ///
+    /// # Errors
+    /// `Misuse` if the manager serves no requests or serves other types; `Stale` if this
+    /// incarnation ended while the hub was answering (the reply is dropped, never delivered to
+    /// a later attempt).
+    pub fn request<Q, R>(&self, query: Q) -> Result<R, TaskError>
+    where
+        P: AllowsRequest,
+        Q: Serialize + DeserializeOwned + Send + 'static,
+        R: Serialize + DeserializeOwned + Send + 'static,
+    {
+        let services = self.link.services();
+        let call = HubCall {
+            services,
+            from: Requester {
+                label: self.label().to_owned(),
+                index: self.task,
+                attempt: self.attempt,
+            },
+            fabric: self.link.fabric(),
+        };
+        let reply = services.serve(Box::new(query), type_name::<Q>(), &call, || {
+            self.link.is_live(self.task, self.attempt)
+        })?;
+        reply.downcast::<R>().map(|r| *r).map_err(|_| {
+            TaskError::new(
+                TaskErrorKind::Misuse,
+                format!(
+                    "the hub replies with another type than the `{}` this task asked for: make the handler of `.serve(..)` return `{}`",
+                    type_name::<R>(),
+                    type_name::<R>()
+                ),
+            )
+        })
+    }
+}

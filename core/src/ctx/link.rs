@@ -1,0 +1,25 @@
+//! How a context reaches the manager that runs its task.
+
+use crate::fabric::Fabric;
+use crate::hub::HubServices;
+
+/// A seat's line to its board, shared by every context the seat creates.
+///
+/// `Send + Sync` so that only [`super::CtxStaysOnItsSpoke`] keeps a context on its thread, and
+/// the compiler names that marker, not an internal type, when someone tries to move one.
+pub(crate) trait TaskLink: Send + Sync {
+    /// The task function's name, for default labels.
+    fn task_name(&self) -> &'static str;
+    /// The label the user gave task `task`, if any.
+    fn label(&self, task: usize) -> Option<&str>;
+    /// Whether the board stopped or the hub abandoned this seat.
+    fn stop_requested(&self) -> bool;
+    /// Whether attempt `attempt` of task `task` is still the live incarnation.
+    fn is_live(&self, task: usize, attempt: u32) -> bool;
+    /// The hub's services for this manager call.
+    fn services(&self) -> &HubServices;
+    /// The gang's fabric, for gang members.
+    fn fabric(&self) -> Option<&Fabric> {
+        None
+    }
+}

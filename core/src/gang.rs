@@ -1,0 +1,276 @@
+//! The board of one gang launch: every member on its own seat, at once, over one fabric.
+//!
+//! A member that fails, panics or times out breaks the fabric, which releases every member
+//! blocked in a primitive with an error; the launch then ends as a whole, and only the whole
+//! gang may be launched again (by the manager, with a fresh board and fabric, so nothing meant
+//! for this launch can reach the next).
+
+use std::convert::Infallible;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::ctx::link::TaskLink;
+use crate::fabric::Fabric;
+use crate::hub::{Board, HubServices};
+use crate::pool::threads::{SeatEnd, SeatJob};
+use crate::report::label_of;
+use crate::seat::{SeatRegistry, SeatWatch, shortest_timeout};
+use crate::task::{Task, TaskMeta};
+use crate::task_error::TaskErrorKind;
+use crate::{Ctx, Outcome, TaskError};
+
+struct MemberState<T: Task> {
+    task: Option<T>,
+    live: Option<(usize, Option<Instant>)>,
+    outcome: Option<Outcome<T::Output>>,
+}
+
+struct Member<T: Task> {
+    label: Option<String>,
+    timeout: Option<Duration>,
+    state: Mutex<MemberState<T>>,
+}
+
+impl<T: Task> Member<T> {
+    fn lock(&self) -> MutexGuard<'_, MemberState<T>> {
+        // Only this module writes member state, never across user code.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One launch of a gang.
+pub(crate) struct GangLaunch<T: Task> {
+    launch: u32,
+    members: Box<[Member<T>]>,
+    default_timeout: Option<Duration>,
+    fabric: Fabric,
+    pub(crate) registry: SeatRegistry,
+    services: Arc<HubServices>,
+    stopped: AtomicBool,
+}
+
+impl<T: Task> GangLaunch<T> {
+    pub(crate) fn new(
+        tasks: Vec<T>,
+        launch: u32,
+        default_timeout: Option<Duration>,
+        services: Arc<HubServices>,
+    ) -> (Arc<Self>, Receiver<()>) {
+        let size = tasks.len();
+        let members: Box<[Member<T>]> = tasks
+            .into_iter()
+            .map(|mut task| {
+                let TaskMeta { label, timeout } = std::mem::take(task.meta_mut());
+                Member {
+                    label,
+                    timeout,
+                    state: Mutex::new(MemberState {
+                        task: Some(task),
+                        live: None,
+                        outcome: None,
+                    }),
+                }
+            })
+            .collect();
+        let shortest = shortest_timeout(members.iter().map(|m| m.timeout), default_timeout);
+        let (registry, left) = SeatRegistry::new(shortest);
+        let board = Self {
+            launch,
+            members,
+            default_timeout,
+            fabric: Fabric::new(size),
+            registry,
+            services,
+            stopped: AtomicBool::new(false),
+        };
+        (Arc::new(board), left)
+    }
+
+    fn label(&self, rank: usize) -> String {
+        label_of(T::NAME, self.members[rank].label.as_deref(), rank).into_owned()
+    }
+
+    /// Runs member `rank` on this seat, once.
+    pub(crate) fn work(self: &Arc<Self>, rank: usize, watch: &Arc<SeatWatch>) -> SeatEnd {
+        let member = &self.members[rank];
+        let timeout = member.timeout.or(self.default_timeout);
+        let (task, deadline) = {
+            let mut state = member.lock();
+            let deadline = timeout.map(|t| Instant::now() + t);
+            watch.begin(self.registry.epoch, rank, deadline);
+            // A replacement seat finds its member already started: it has nothing to do.
+            if self.stopped.load(Ordering::SeqCst) || state.task.is_none() {
+                watch.end();
+                self.registry.leave(watch);
+                return SeatEnd::Left;
+            }
+            state.live = Some((watch.id, deadline));
+            (state.task.take().expect("checked above"), deadline)
+        };
+        let link: Arc<dyn TaskLink> = Arc::new(GangLink {
+            launch: Arc::clone(self),
+            watch: Arc::clone(watch),
+        });
+        let ctx = Ctx::new(link, rank, self.launch, self.members.len(), deadline);
+        let result = catch_unwind(AssertUnwindSafe(|| task.call(&ctx)));
+        drop(ctx);
+        let late = deadline.is_some_and(|d| Instant::now() > d);
+        watch.end();
+
+        let mut state = member.lock();
+        if state.live != Some((watch.id, deadline)) {
+            // The hub timed this member out and abandoned this seat: the result is discarded.
+            drop(state);
+            drop(result);
+            return SeatEnd::Retired;
+        }
+        state.live = None;
+        let failure: Outcome<Infallible> = match result {
+            Ok(Ok(value)) if !late => {
+                state.outcome = Some(Outcome::Done(value));
+                drop(state);
+                self.fabric.depart(rank);
+                self.registry.leave(watch);
+                return SeatEnd::Left;
+            }
+            Ok(Err(e)) if !late => Outcome::Failed(e),
+            Err(payload) if !late => Outcome::Failed(TaskError::panicked(&*payload)),
+            _ => Outcome::TimedOut,
+        };
+        let collateral = self.fabric.is_broken()
+            && matches!(&failure, Outcome::Failed(e) if e.kind() == TaskErrorKind::GangBroken);
+        state.outcome = Some(if collateral {
+            Outcome::Cancelled
+        } else {
+            self.break_for(rank, &failure);
+            to_outcome(failure)
+        });
+        drop(state);
+        self.fabric.depart(rank);
+        self.registry.leave(watch);
+        SeatEnd::Left
+    }
+
+    fn break_for(&self, rank: usize, failure: &Outcome<Infallible>) {
+        let label = self.label(rank);
+        let (kind, reason) = match failure {
+            Outcome::Failed(e) => (e.kind(), format!("rank {rank} (`{label}`) failed: {e}")),
+            _ => (
+                TaskErrorKind::GangBroken,
+                format!("rank {rank} (`{label}`) timed out"),
+            ),
+        };
+        self.fabric.break_with(Some(rank), kind, reason);
+    }
+
+    /// Each member's outcome; a member that never ran to its end is `Cancelled`.
+    pub(crate) fn outcomes(&self) -> Vec<Outcome<T::Output>> {
+        self.members
+            .iter()
+            .map(|m| m.lock().outcome.take().unwrap_or(Outcome::Cancelled))
+            .collect()
+    }
+
+    /// The member whose failure ended the launch, if one did.
+    pub(crate) fn culprit(&self) -> Option<usize> {
+        self.fabric.breakage().and_then(|b| b.culprit)
+    }
+
+    pub(crate) fn labels(&self) -> Vec<Option<String>> {
+        self.members.iter().map(|m| m.label.clone()).collect()
+    }
+}
+
+fn to_outcome<O>(failure: Outcome<Infallible>) -> Outcome<O> {
+    match failure {
+        Outcome::Done(never) => match never {},
+        Outcome::Failed(e) => Outcome::Failed(e),
+        Outcome::TimedOut => Outcome::TimedOut,
+        Outcome::Cancelled => Outcome::Cancelled,
+    }
+}
+
+impl<T: Task> Board for GangLaunch<T> {
+    fn registry(&self) -> &SeatRegistry {
+        &self.registry
+    }
+
+    fn expire(&self, watch: &SeatWatch, now: Instant, deadline_passed: bool) -> bool {
+        let Some(rank) = watch.task() else {
+            return false;
+        };
+        let mut state = self.members[rank].lock();
+        let Some((id, deadline)) = state.live else {
+            return false;
+        };
+        let overdue = deadline.is_some_and(|d| d <= now);
+        if id != watch.id || !(overdue || deadline_passed) {
+            return false;
+        }
+        state.live = None;
+        watch.retire();
+        state.outcome = Some(Outcome::TimedOut);
+        drop(state);
+        self.break_for(rank, &Outcome::TimedOut);
+        self.fabric.depart(rank);
+        true
+    }
+
+    fn stop_for_deadline(&self) {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.fabric.break_with(
+            None,
+            TaskErrorKind::GangBroken,
+            "the manager's execution deadline passed".into(),
+        );
+    }
+}
+
+impl<T: Task> SeatJob for Arc<GangLaunch<T>> {
+    fn run(&self, seat: usize) -> SeatEnd {
+        let watch = self.registry.join(seat);
+        self.work(seat, &watch)
+    }
+}
+
+/// A member's line to its launch.
+struct GangLink<T: Task> {
+    launch: Arc<GangLaunch<T>>,
+    watch: Arc<SeatWatch>,
+}
+
+impl<T: Task> TaskLink for GangLink<T> {
+    fn task_name(&self) -> &'static str {
+        T::NAME
+    }
+
+    fn label(&self, task: usize) -> Option<&str> {
+        self.launch.members[task].label.as_deref()
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.launch.fabric.is_broken()
+            || self.launch.stopped.load(Ordering::SeqCst)
+            || self.watch.is_retired()
+    }
+
+    fn is_live(&self, task: usize, attempt: u32) -> bool {
+        attempt == self.launch.launch
+            && !self.launch.fabric.is_broken()
+            && self.launch.members[task]
+                .lock()
+                .live
+                .is_some_and(|(id, _)| id == self.watch.id)
+    }
+
+    fn services(&self) -> &HubServices {
+        &self.launch.services
+    }
+
+    fn fabric(&self) -> Option<&Fabric> {
+        Some(&self.launch.fabric)
+    }
+}

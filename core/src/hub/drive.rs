@@ -1,0 +1,115 @@
+//! The hub's loop for spokes that are threads: start the seats, watch their deadlines, replace
+//! the seats it abandons, and return when every seat has left.
+
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use crate::pool::threads::{SeatJob, ThreadSeats};
+use crate::seat::{SeatRegistry, SeatWatch};
+
+/// The hub's timer is no finer than this: it bounds how often it wakes for deadlines that are
+/// (nearly) due, so a zero timeout cannot make it spin.
+const TIMER_GRAIN: Duration = Duration::from_micros(100);
+
+/// What the hub needs of a board (a farm, or one launch of a gang).
+pub(crate) trait Board: Send + Sync {
+    fn registry(&self) -> &SeatRegistry;
+
+    /// Ends the attempt `watch`'s seat runs if it is overdue at `now`, or whatever it is when
+    /// `deadline_passed`. Returns whether it did; the watch is then retired and its seat must
+    /// be abandoned.
+    fn expire(&self, watch: &SeatWatch, now: Instant, deadline_passed: bool) -> bool;
+
+    /// Stops the board because the execution deadline passed: no attempt starts any more.
+    fn stop_for_deadline(&self);
+}
+
+/// How a driven board ended, beyond what the board itself records.
+#[derive(Debug, Default)]
+pub(crate) struct Driven {
+    /// Seats abandoned in a task past its deadline.
+    pub(crate) abandoned: usize,
+    /// Whether the execution deadline passed.
+    pub(crate) deadline_passed: bool,
+    /// Why a replacement seat could not be started, if one could not.
+    pub(crate) spawn_error: Option<String>,
+}
+
+/// Runs `board` on the first `count` seats of `seats`, which the caller has obtained, and
+/// returns when every seat has left.
+pub(crate) fn drive<B: Board>(
+    seats: &mut ThreadSeats,
+    board: &B,
+    job: &Arc<dyn SeatJob>,
+    count: usize,
+    left: &Receiver<()>,
+    execution_deadline: Option<Instant>,
+) -> Driven {
+    let registry = board.registry();
+    let mut driven = Driven::default();
+    for seat in 0..count {
+        registry.expect_seat();
+        seats.post(seat, Arc::clone(job));
+    }
+
+    while registry.active() > 0 {
+        let now = Instant::now();
+        if execution_deadline.is_some_and(|d| now >= d) {
+            board.stop_for_deadline();
+            for watch in registry.busy() {
+                if board.expire(&watch, now, true) {
+                    registry.abandon(&watch);
+                    driven.abandoned += 1;
+                    if let Err(e) = seats.replace(watch.seat) {
+                        driven.spawn_error.get_or_insert(e.to_string());
+                    }
+                }
+            }
+            driven.deadline_passed = true;
+            // The seats left are idle or about to see the stop: they leave at once.
+            while registry.active() > 0 {
+                let _ = left.recv_timeout(TIMER_GRAIN);
+            }
+            break;
+        }
+
+        let (late, mut wake) = registry.overdue(now);
+        for watch in late {
+            if board.expire(&watch, now, false) {
+                // Count the replacement before forgetting the abandoned seat, so the count of
+                // active seats never touches zero in between.
+                registry.expect_seat();
+                registry.abandon(&watch);
+                driven.abandoned += 1;
+                match seats.replace(watch.seat) {
+                    Ok(()) => seats.post(watch.seat, Arc::clone(job)),
+                    Err(e) => {
+                        registry.uncount();
+                        driven.spawn_error.get_or_insert(e.to_string());
+                    }
+                }
+            }
+        }
+        // Attempts that start after this look have deadlines no sooner than `now` plus the
+        // shortest timeout: wake by then to see them.
+        for bound in [
+            registry.shortest_timeout.map(|t| now + t),
+            execution_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            wake = Some(wake.map_or(bound, |w| w.min(bound)));
+        }
+        match wake {
+            Some(at) => {
+                let _ = left.recv_timeout(at.saturating_duration_since(now).max(TIMER_GRAIN));
+            }
+            None => {
+                let _ = left.recv();
+            }
+        }
+    }
+    driven
+}

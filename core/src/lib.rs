@@ -1,0 +1,44 @@
+//! Runtime of [spm](https://docs.rs/spm): policies, typed task contexts, managers, pools and
+//! reports. Depend on the `spm` crate, which re-exports all of this with the `#[pclosure]`
+//! attribute; this crate is its runtime half.
+
+#![warn(missing_docs)]
+
+pub mod capability;
+mod ctx;
+mod error;
+mod fabric;
+mod farm;
+mod gang;
+mod hub;
+mod manager;
+mod outcome;
+mod parallel_error;
+mod policy;
+mod pool;
+mod report;
+mod seat;
+mod task;
+mod task_error;
+mod whiteboard;
+
+pub use ctx::{Ctx, CtxStaysOnItsSpoke};
+pub use error::{Error, ErrorKind};
+pub use hub::{Hub, Progress, Requester};
+pub use manager::Manager;
+pub use outcome::{FailedAttempt, Outcome};
+pub use parallel_error::{ParallelError, TaskFailure};
+pub use policy::{CoarseList, CoarseRace, CoarseSingleton, FineGeneral, FineLimited, Policy};
+pub use pool::Pool;
+pub use report::{EarlyStop, Report, TaskRecord};
+pub use task::{Task, TaskArg, TaskReturn, TaskValue};
+pub use task_error::{TaskError, TaskErrorKind};
+pub use whiteboard::{Whiteboard, WhiteboardSnapshot};
+
+/// What the code `#[pclosure]` generates names, and nothing else. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::policy::Shape;
+    pub use crate::task::TaskMeta;
+    pub use serde;
+}

@@ -1,0 +1,104 @@
+//! How one task ended.
+
+use std::convert::Infallible;
+use std::fmt;
+
+use crate::TaskError;
+
+/// How one task ended: its final attempt's result as the manager recorded it.
+///
+/// Marked `#[non_exhaustive]`: spokes that can crash (processes, later) add a variant, so a
+/// `match` needs a `_` arm.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Outcome<T> {
+    /// The task returned its value.
+    Done(T),
+    /// The task returned an error or panicked (the panic's message is the error's).
+    Failed(TaskError),
+    /// The task ran past its deadline. On threads its late result, if any, was discarded.
+    TimedOut,
+    /// The task was stopped or never started because the manager stopped early: a race was won,
+    /// a list halted on a failure, a gang member failed, or the execution deadline passed.
+    Cancelled,
+}
+
+impl<T> Outcome<T> {
+    /// Whether the task returned its value.
+    pub fn is_done(&self) -> bool {
+        matches!(self, Outcome::Done(_))
+    }
+
+    /// Whether the task itself failed or timed out (a cancellation is not a failure).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Failed(_) | Outcome::TimedOut)
+    }
+
+    /// The value, if the task returned one.
+    pub fn done(&self) -> Option<&T> {
+        match self {
+            Outcome::Done(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The value, if the task returned one.
+    pub fn into_done(self) -> Option<T> {
+        match self {
+            Outcome::Done(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// The error, if the task failed.
+    pub fn error(&self) -> Option<&TaskError> {
+        match self {
+            Outcome::Failed(error) => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The same outcome without its value: `Err` holds the value back when there is one.
+    pub(crate) fn into_unsuccessful(self) -> Result<Outcome<Infallible>, T> {
+        match self {
+            Outcome::Done(value) => Err(value),
+            Outcome::Failed(e) => Ok(Outcome::Failed(e)),
+            Outcome::TimedOut => Ok(Outcome::TimedOut),
+            Outcome::Cancelled => Ok(Outcome::Cancelled),
+        }
+    }
+}
+
+/// An earlier attempt of a task that did not succeed and was retried (or, in a gang, the
+/// member's part in a launch that was relaunched).
+#[derive(Debug)]
+pub struct FailedAttempt {
+    pub(crate) attempt: u32,
+    pub(crate) outcome: Outcome<Infallible>,
+}
+
+impl FailedAttempt {
+    /// The attempt number (`ctx.attempt()` during that attempt).
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// How that attempt ended: never `Done`.
+    pub fn outcome(&self) -> &Outcome<Infallible> {
+        &self.outcome
+    }
+}
+
+/// Describes an unsuccessful outcome in a few words: "failed: <error>", "timed out", ...
+pub(crate) struct Describe<'a>(pub(crate) &'a Outcome<Infallible>);
+
+impl fmt::Display for Describe<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Outcome::Done(never) => match *never {},
+            Outcome::Failed(e) => write!(f, "failed: {e}"),
+            Outcome::TimedOut => f.write_str("timed out"),
+            Outcome::Cancelled => f.write_str("cancelled"),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! Pools: handles to spokes.
+//!
+//! User code depends only on [`Pool`], so the same program runs unchanged on one core
+//! ([`Pool::serial`]) or many ([`Pool::threads`]). Inside, a pool lends *seats* to a manager's
+//! board; each seat pulls attempts from the board and concludes them itself, and the hub only
+//! watches deadlines (see the `seat` module). Kinds of spokes that cannot run Rust closures in
+//! this process (child processes, MPI ranks) fit the same shape: their seat is a proxy thread
+//! that ships each attempt to its spoke and concludes it when the answer, or the crash, comes.
+
+pub(crate) mod threads;
+
+use std::fmt;
+
+use threads::ThreadSeats;
+
+/// A handle to spokes: the workers that evaluate tasks.
+///
+/// A manager borrows the pool mutably for its whole call (`.eval(&mut pool)`), so at most one
+/// manager is online per pool, by the borrow checker. Dropping the pool stops its threads (an
+/// abandoned thread, stuck in a task past its deadline, exits on its own when the task returns).
+pub struct Pool {
+    pub(crate) spokes: Spokes,
+}
+
+pub(crate) enum Spokes {
+    Serial,
+    Threads(ThreadSeats),
+}
+
+impl Pool {
+    /// Runs every task inline, on the caller's thread, one after another: prototype serially,
+    /// then scale by changing only the pool.
+    ///
+    /// Two limits follow from having no other thread:
+    /// - it cannot co-schedule a `fine_general` gang of more than one member (the manager fails
+    ///   at once with [`ErrorKind::NoSpokes`](crate::ErrorKind::NoSpokes));
+    /// - it notices a task's timeout only after the task returns (the result is then discarded
+    ///   and the task marked `TimedOut`); `ctx.is_cancelled()` turns true at the deadline, so a
+    ///   task that checks it can stop in time.
+    pub fn serial() -> Self {
+        Self {
+            spokes: Spokes::Serial,
+        }
+    }
+
+    /// Runs tasks on `spokes` threads of this process, started when a manager first needs them
+    /// and kept for later calls.
+    ///
+    /// A thread cannot be killed: a task that runs past its deadline is marked `TimedOut`, told
+    /// to stop, and its thread abandoned and replaced (see
+    /// [`Report::abandoned_threads`](crate::Report::abandoned_threads)).
+    ///
+    /// `Pool::threads(0)` is a pool that can supply no spoke: a manager evaluated on it fails
+    /// at once with [`ErrorKind::NoSpokes`](crate::ErrorKind::NoSpokes).
+    pub fn threads(spokes: usize) -> Self {
+        Self {
+            spokes: Spokes::Threads(ThreadSeats::new(spokes)),
+        }
+    }
+
+    /// [`Pool::threads`] with one spoke per core this process may use.
+    pub fn cores() -> Self {
+        Self::threads(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+
+    /// How many spokes the pool can supply at once.
+    pub fn size(&self) -> usize {
+        match &self.spokes {
+            Spokes::Serial => 1,
+            Spokes::Threads(seats) => seats.size(),
+        }
+    }
+}
+
+impl fmt::Display for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.spokes {
+            Spokes::Serial => f.write_str("Pool::serial()"),
+            Spokes::Threads(seats) => write!(f, "Pool::threads({})", seats.size()),
+        }
+    }
+}
+
+impl fmt::Debug for Pool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}

@@ -1,0 +1,96 @@
+//! Tasks: what `#[pclosure]` makes of a serial function.
+
+use std::time::Duration;
+
+use crate::{Ctx, Policy, TaskError};
+
+/// A typed task: a serial function bound to a policy, with its arguments.
+///
+/// `#[pclosure(policy)]` implements it for the struct it generates; there is no need to
+/// implement it by hand. A task is `Clone` so that it can be retried, and `Send + 'static` so
+/// that it can be moved to a spoke.
+pub trait Task: Clone + Send + 'static {
+    /// The policy the task runs under.
+    type Policy: Policy;
+    /// The value the task returns on success.
+    type Output: TaskValue;
+    /// The task function's name, e.g. `"edge"`: default labels are `name#index`.
+    const NAME: &'static str;
+
+    /// The task's meta options (label, timeout).
+    #[doc(hidden)]
+    fn meta_mut(&mut self) -> &mut TaskMeta;
+
+    /// Runs the task's body once, consuming this copy of its arguments.
+    #[doc(hidden)]
+    fn call(self, ctx: &Ctx<Self::Policy>) -> Result<Self::Output, TaskError>;
+}
+
+/// A task's meta options: how reports name it and how long it may run.
+#[doc(hidden)]
+#[derive(Clone, Debug, Default)]
+pub struct TaskMeta {
+    pub(crate) label: Option<String>,
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl TaskMeta {
+    #[doc(hidden)]
+    pub fn set_label(&mut self, label: String) {
+        self.label = Some(label);
+    }
+
+    #[doc(hidden)]
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = Some(timeout);
+    }
+}
+
+/// A value that can be a task's argument. Checked by `#[pclosure]` on each argument's type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a task argument: task arguments are owned values that are `Clone + Send + 'static`",
+    label = "not `Clone + Send + 'static`",
+    note = "a task is cloned for each attempt, so it can be retried, and moved to the spoke that runs it; pass an owned value (`String`, `Vec<T>`, `Arc<T>`, ...)"
+)]
+pub trait TaskArg: Sized {
+    #[doc(hidden)]
+    fn clone_arg(&self) -> Self;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Clone + Send + 'static> TaskArg for T {
+    fn clone_arg(&self) -> Self {
+        self.clone()
+    }
+}
+
+/// What a task function may return: `Result<T, TaskError>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a task result: a pclosure returns `Result<T, TaskError>`",
+    label = "expected `Result<T, TaskError>`",
+    note = "convert other errors with `?` (any `std::error::Error + Send + Sync + 'static` converts into `TaskError`) or build one with `TaskError::msg(..)`"
+)]
+pub trait TaskReturn {
+    /// The `T` of `Result<T, TaskError>`.
+    type Value;
+    #[doc(hidden)]
+    fn into_task_result(self) -> Result<Self::Value, TaskError>;
+}
+
+impl<T> TaskReturn for Result<T, TaskError> {
+    type Value = T;
+    fn into_task_result(self) -> Result<T, TaskError> {
+        self
+    }
+}
+
+/// A value a task may return: it travels from the spoke back to the hub.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a task's result: results travel from the spoke back to the hub, so they must be `Send + 'static`",
+    label = "not `Send + 'static`",
+    note = "return an owned, thread-safe value (`Arc` rather than `Rc`, `String` rather than `&str`)"
+)]
+pub trait TaskValue: Send + 'static {}
+
+#[diagnostic::do_not_recommend]
+impl<T: Send + 'static> TaskValue for T {}

@@ -1,0 +1,216 @@
+//! Generates the task from a checked model.
+//!
+//! Everything but the struct itself sits inside `const _: () = { ... };`, and the runtime is
+//! named only through the `spm` facade (or the path given with `crate = ..`), so nothing leaks
+//! into the user's namespace. Checks that only the type system can make are spanned on the
+//! user's tokens (`quote_spanned!`), so their errors point at the user's argument or return type.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{FnArg, ItemFn, Path};
+
+use crate::attr;
+use crate::errors::Errors;
+use crate::fallback;
+use crate::model::{self, TaskFn};
+
+pub(crate) fn pclosure(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let args = attr::parse(args, &mut errors);
+    let item: ItemFn = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(_) => {
+            errors.push(syn::Error::new(
+                item.clone().into_iter().next().map_or_else(proc_macro2::Span::call_site, |t| t.span()),
+                "`#[pclosure]` applies to a function: `fn name(ctx: &Ctx, ...) -> Result<T, TaskError>`",
+            ));
+            // Leave the item as it was, so nothing else about it fails.
+            let errors = errors.to_compile_errors();
+            return quote!(#errors #item);
+        }
+    };
+    let task = model::build(item, &mut errors);
+    match (&args.policy, errors.is_empty()) {
+        (Some(policy), true) => generate(&task, policy, &args.krate),
+        _ => {
+            let errors = errors.to_compile_errors();
+            let stand_in = fallback::generate(&task, &args);
+            quote!(#errors #stand_in)
+        }
+    }
+}
+
+fn generate(task: &TaskFn, policy: &Ident, krate: &Path) -> TokenStream {
+    let TaskFn {
+        cfg_attrs,
+        vis,
+        name,
+        struct_name,
+        args,
+        output,
+        ..
+    } = task;
+    let output = output.as_ref().expect("a checked task has a return type");
+    let names: Vec<&Ident> = args.iter().map(|a| &a.name).collect();
+    let types: Vec<&syn::Type> = args.iter().map(|a| &a.ty).collect();
+    let name_text = name.to_string();
+    let header = struct_header(task, &format!("`{}`", policy_attr(policy)));
+    let shared = shared_methods(task, krate);
+
+    let clones = args.iter().map(|arg| {
+        let (name, ty) = (&arg.name, &arg.ty);
+        quote_spanned!(ty.span()=> #name: <#ty as #krate::TaskArg>::clone_arg(&self.#name))
+    });
+    let output_type = quote_spanned!(output.span()=> <#output as #krate::TaskReturn>::Value);
+
+    let mut body_fn = task.body_fn.clone();
+    if let Some(FnArg::Typed(ctx)) = body_fn.sig.inputs.first_mut() {
+        let span = ctx.ty.span();
+        *ctx.ty = syn::parse2(quote_spanned!(span=> &#krate::Ctx<#krate::#policy>))
+            .expect("a reference to a path is a type");
+    }
+
+    quote! {
+        #header
+        #vis struct #struct_name {
+            #( #names: #types, )*
+            __spm_meta: #krate::__private::TaskMeta,
+        }
+
+        #(#cfg_attrs)*
+        const _: () = {
+            impl #struct_name {
+                /// Makes the task from its arguments.
+                #[allow(clippy::too_many_arguments)]
+                #vis fn new(#( #names: #types ),*) -> Self {
+                    Self {
+                        #( #names, )*
+                        __spm_meta: ::core::default::Default::default(),
+                    }
+                }
+                #shared
+            }
+
+            impl ::core::clone::Clone for #struct_name {
+                fn clone(&self) -> Self {
+                    Self {
+                        #( #clones, )*
+                        __spm_meta: ::core::clone::Clone::clone(&self.__spm_meta),
+                    }
+                }
+            }
+
+            impl #krate::Task for #struct_name {
+                type Policy = #krate::#policy;
+                type Output = #output_type;
+                const NAME: &'static str = #name_text;
+
+                fn meta_mut(&mut self) -> &mut #krate::__private::TaskMeta {
+                    &mut self.__spm_meta
+                }
+
+                fn call(
+                    self,
+                    __spm_ctx: &#krate::Ctx<#krate::#policy>,
+                ) -> ::core::result::Result<Self::Output, #krate::TaskError> {
+                    #body_fn
+                    let Self { #( #names, )* .. } = self;
+                    #krate::TaskReturn::into_task_result(#name(__spm_ctx, #( #names ),*))
+                }
+            }
+        };
+    }
+}
+
+/// The attribute name of a policy's marker type.
+fn policy_attr(policy: &Ident) -> &'static str {
+    crate::policy::POLICIES
+        .iter()
+        .find(|(_, ty)| policy == ty)
+        .map_or("?", |(attr, _)| attr)
+}
+
+/// The user's attributes and a generated doc line for the struct.
+pub(crate) fn struct_header(task: &TaskFn, policy: &str) -> TokenStream {
+    let TaskFn {
+        outer_attrs,
+        cfg_attrs,
+        name,
+        struct_name,
+        ..
+    } = task;
+    let separator = if outer_attrs.iter().any(|a| a.path().is_ident("doc")) {
+        quote!(#[doc = ""])
+    } else {
+        quote!()
+    };
+    let doc = format!(
+        "A {policy} task, made by `#[pclosure]` from `fn {name}`: build it with [`{struct_name}::new`]."
+    );
+    quote! {
+        #(#cfg_attrs)*
+        #(#outer_attrs)*
+        #separator
+        #[doc = #doc]
+        #[must_use = "a task does nothing until a manager evaluates it"]
+    }
+}
+
+/// Meta options and managers, the same for a real task and its stand-in. The managers carry
+/// the policy bounds that make the wrong manager a compile error naming the right one.
+pub(crate) fn shared_methods(task: &TaskFn, krate: &Path) -> TokenStream {
+    let vis = &task.vis;
+    quote! {
+        /// Names the task in reports, errors and `ctx.label()` (default: `name#index`).
+        #vis fn label(mut self, label: impl ::core::convert::Into<::std::string::String>) -> Self {
+            self.__spm_meta.set_label(::core::convert::Into::into(label));
+            self
+        }
+
+        /// Gives each attempt of the task a hard deadline; it overrides the manager's
+        /// `timeout_per_task`.
+        #vis fn timeout(mut self, timeout: ::core::time::Duration) -> Self {
+            self.__spm_meta.set_timeout(timeout);
+            self
+        }
+
+        /// A manager of independent tasks (`coarse_list`, `fine_limited`).
+        #vis fn list<__SpmTasks>(tasks: __SpmTasks) -> #krate::Manager<Self>
+        where
+            __SpmTasks: ::core::iter::IntoIterator<Item = Self>,
+            <__SpmTasks::Item as #krate::Task>::Policy: #krate::capability::ManagedAsList,
+        {
+            #krate::Manager::from_tasks(tasks)
+        }
+
+        /// A manager of alternative tasks, the first success winning (`coarse_race`).
+        #vis fn race<__SpmTasks>(tasks: __SpmTasks) -> #krate::Manager<Self>
+        where
+            __SpmTasks: ::core::iter::IntoIterator<Item = Self>,
+            <__SpmTasks::Item as #krate::Task>::Policy: #krate::capability::ManagedAsRace,
+        {
+            #krate::Manager::from_tasks(tasks)
+        }
+
+        /// A manager of this one task (`coarse_singleton`).
+        #vis fn singleton<__SpmPolicy>(self) -> #krate::Manager<Self>
+        where
+            Self: #krate::Task<Policy = __SpmPolicy>,
+            __SpmPolicy: #krate::capability::ManagedAsSingleton,
+        {
+            #krate::Manager::from_tasks([self])
+        }
+
+        /// A manager of a gang of `size` members, co-scheduled, member `rank` being
+        /// `member(rank)` (`fine_general`).
+        #vis fn gang<__SpmPolicy, __SpmMember>(size: usize, member: __SpmMember) -> #krate::Manager<Self>
+        where
+            Self: #krate::Task<Policy = __SpmPolicy>,
+            __SpmPolicy: #krate::capability::ManagedAsGang,
+            __SpmMember: ::core::ops::FnMut(usize) -> Self,
+        {
+            #krate::Manager::from_gang(size, member)
+        }
+    }
+}
