@@ -80,7 +80,7 @@ enum Next {
     Exit,
 }
 
-impl<T: Task> Farm<T> {
+impl<T: Task + Send> Farm<T> {
     pub(crate) fn new(
         tasks: Vec<T>,
         rules: FarmRules,
@@ -310,7 +310,7 @@ impl<T: Task> Farm<T> {
     }
 }
 
-impl<T: Task> Board for Farm<T> {
+impl<T: Task + Send> Board for Farm<T> {
     fn registry(&self) -> &SeatRegistry {
         &self.registry
     }
@@ -348,7 +348,7 @@ impl<T: Task> Board for Farm<T> {
     }
 }
 
-impl<T: Task> SeatJob for Arc<Farm<T>> {
+impl<T: Task + Send> SeatJob for Arc<Farm<T>> {
     fn run(&self, seat: usize) -> SeatEnd {
         let watch = self.registry.join(seat);
         self.work(&watch)
@@ -361,7 +361,7 @@ struct FarmLink<T: Task> {
     watch: Arc<SeatWatch>,
 }
 
-impl<T: Task> TaskLink for FarmLink<T> {
+impl<T: Task + Send> TaskLink for FarmLink<T> {
     fn task_name(&self) -> &'static str {
         T::NAME
     }

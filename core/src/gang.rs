@@ -52,7 +52,7 @@ pub(crate) struct GangLaunch<T: Task> {
     stopped: AtomicBool,
 }
 
-impl<T: Task> GangLaunch<T> {
+impl<T: Task + Send> GangLaunch<T> {
     pub(crate) fn new(
         tasks: Vec<T>,
         launch: u32,
@@ -193,7 +193,7 @@ fn to_outcome<O>(failure: Outcome<Infallible>) -> Outcome<O> {
     }
 }
 
-impl<T: Task> Board for GangLaunch<T> {
+impl<T: Task + Send> Board for GangLaunch<T> {
     fn registry(&self) -> &SeatRegistry {
         &self.registry
     }
@@ -229,7 +229,7 @@ impl<T: Task> Board for GangLaunch<T> {
     }
 }
 
-impl<T: Task> SeatJob for Arc<GangLaunch<T>> {
+impl<T: Task + Send> SeatJob for Arc<GangLaunch<T>> {
     fn run(&self, seat: usize) -> SeatEnd {
         let watch = self.registry.join(seat);
         self.work(seat, &watch)
@@ -242,7 +242,7 @@ struct GangLink<T: Task> {
     watch: Arc<SeatWatch>,
 }
 
-impl<T: Task> TaskLink for GangLink<T> {
+impl<T: Task + Send> TaskLink for GangLink<T> {
     fn task_name(&self) -> &'static str {
         T::NAME
     }

@@ -9,7 +9,7 @@ use crate::{Ctx, Policy, TaskError};
 /// `#[pclosure(policy)]` implements it for the struct it generates; there is no need to
 /// implement it by hand. A task is `Clone` so that it can be retried, and `Send + 'static` so
 /// that it can be moved to a spoke.
-pub trait Task: Clone + Send + 'static {
+pub trait Task: Clone + 'static {
     /// The policy the task runs under.
     type Policy: Policy;
     /// The value the task returns on success.

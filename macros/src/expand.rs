@@ -62,7 +62,22 @@ fn generate(task: &TaskFn, policy: &Ident, krate: &Path) -> TokenStream {
         let (name, ty) = (&arg.name, &arg.ty);
         quote_spanned!(ty.span()=> #name: <#ty as #krate::TaskArg>::clone_arg(&self.#name))
     });
-    let output_type = quote_spanned!(output.span()=> <#output as #krate::TaskReturn>::Value);
+    // Written `Result<T, ..>`, the value type is read off the syntax, so a wrong error type is
+    // reported once (by `into_result` below); otherwise (an alias) the type system finds it.
+    let output_item = match crate::model::ok_type(output) {
+        Some(value) => quote_spanned!(output.span()=> type Output = #value;),
+        None => {
+            quote_spanned!(output.span()=> type Output = <#output as #krate::TaskReturn>::Value;)
+        }
+    };
+    // Spanned like `output_type`, so a wrong return type is reported once, on the user's type.
+    let krate_there = respan(quote!(#krate), output.span());
+    let run_body = quote_spanned!(output.span()=>
+        let __spm_result = #name(__spm_ctx, #( #names ),*);
+        #krate_there::TaskReturn::into_task_result(__spm_result)
+    );
+    let call_output =
+        quote_spanned!(output.span()=> ::core::result::Result<Self::Output, #krate::TaskError>);
 
     let mut body_fn = task.body_fn.clone();
     if let Some(FnArg::Typed(ctx)) = body_fn.sig.inputs.first_mut() {
@@ -103,7 +118,7 @@ fn generate(task: &TaskFn, policy: &Ident, krate: &Path) -> TokenStream {
 
             impl #krate::Task for #struct_name {
                 type Policy = #krate::#policy;
-                type Output = #output_type;
+                #output_item
                 const NAME: &'static str = #name_text;
 
                 fn meta_mut(&mut self) -> &mut #krate::__private::TaskMeta {
@@ -113,14 +128,32 @@ fn generate(task: &TaskFn, policy: &Ident, krate: &Path) -> TokenStream {
                 fn call(
                     self,
                     __spm_ctx: &#krate::Ctx<#krate::#policy>,
-                ) -> ::core::result::Result<Self::Output, #krate::TaskError> {
+                ) -> #call_output {
                     #body_fn
                     let Self { #( #names, )* .. } = self;
-                    #krate::TaskReturn::into_task_result(#name(__spm_ctx, #( #names ),*))
+                    #run_body
                 }
             }
         };
     }
+}
+
+/// `tokens` with every span set to `span`, so an error about them points there.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner =
+                    proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }
 
 /// The attribute name of a policy's marker type.

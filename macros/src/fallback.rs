@@ -8,11 +8,10 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
-use syn::{GenericArgument, PathArguments, Type};
 
 use crate::attr::Args;
 use crate::expand::{shared_methods, struct_header};
-use crate::model::{TaskFn, mentions_ctx};
+use crate::model::{TaskFn, mentions_ctx, ok_type};
 
 pub(crate) fn generate(task: &TaskFn, args: &Args) -> TokenStream {
     let TaskFn {
@@ -85,21 +84,5 @@ pub(crate) fn generate(task: &TaskFn, args: &Args) -> TokenStream {
                 }
             }
         };
-    }
-}
-
-/// The `T` of a return type written `Result<T, ..>`.
-fn ok_type(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else { return None };
-    let last = path.path.segments.last()?;
-    if last.ident != "Result" {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        GenericArgument::Type(t) => Some(t),
-        _ => None,
     }
 }

@@ -7,8 +7,8 @@ use proc_macro2::Ident;
 use quote::{ToTokens, format_ident};
 use syn::visit::Visit;
 use syn::{
-    Attribute, FnArg, GenericParam, ItemFn, Pat, PathArguments, ReturnType, Safety, Signature,
-    Type, Visibility,
+    Attribute, FnArg, GenericArgument, GenericParam, ItemFn, Pat, PathArguments, ReturnType,
+    Safety, Signature, Type, Visibility,
 };
 
 use crate::errors::Errors;
@@ -395,6 +395,22 @@ pub(crate) fn show(ty: &Type) -> String {
         text = text.replace(from, to);
     }
     text
+}
+
+/// The `T` of a return type written `Result<T, ..>`.
+pub(crate) fn ok_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        GenericArgument::Type(t) => Some(t),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

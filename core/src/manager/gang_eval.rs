@@ -12,7 +12,7 @@ use crate::report::{EarlyStop, TaskRecord};
 use crate::task::Task;
 use crate::{Error, ErrorKind, Outcome, Pool, Report};
 
-pub(super) fn eval<T: Task>(
+pub(super) fn eval<T: Task + Send>(
     tasks: Vec<T>,
     run: Run,
     pool: &mut Pool,

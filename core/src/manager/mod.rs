@@ -184,11 +184,17 @@ impl<T: Task> Manager<T> {
     /// The call returns when every task it started has ended (or was abandoned after its
     /// deadline, on threads): nothing it started still runs.
     ///
+    /// The tasks must be `Send`, since spokes run them: `#[pclosure]` checks that each argument
+    /// is `Clone + Send + 'static`.
+    ///
     /// # Errors
     /// When the call itself could not be carried out: spokes not obtainable or not obtained in
     /// time, or the execution deadline passed. The error holds the partial report. Tasks that
     /// fail are not errors here: they are in the report.
-    pub fn eval(self, pool: &mut Pool) -> Result<Report<T::Output>, Error<T::Output>> {
+    pub fn eval(self, pool: &mut Pool) -> Result<Report<T::Output>, Error<T::Output>>
+    where
+        T: Send,
+    {
         let Manager {
             tasks,
             options,
