@@ -48,8 +48,7 @@ struct SlotState<T: Task> {
 }
 
 struct Slot<T: Task> {
-    label: Option<String>,
-    timeout: Option<Duration>,
+    meta: TaskMeta,
     state: Mutex<SlotState<T>>,
 }
 
@@ -89,10 +88,9 @@ impl<T: Task + Send> Farm<T> {
         let slots: Box<[Slot<T>]> = tasks
             .into_iter()
             .map(|mut task| {
-                let TaskMeta { label, timeout } = std::mem::take(task.meta_mut());
+                let meta = std::mem::take(task.meta_mut());
                 Slot {
-                    label,
-                    timeout,
+                    meta,
                     state: Mutex::new(SlotState {
                         task,
                         started: 0,
@@ -103,8 +101,10 @@ impl<T: Task + Send> Farm<T> {
                 }
             })
             .collect();
-        let shortest =
-            crate::seat::shortest_timeout(slots.iter().map(|s| s.timeout), rules.default_timeout);
+        let shortest = crate::seat::shortest_timeout(
+            slots.iter().map(|s| s.meta.timeout()),
+            rules.default_timeout,
+        );
         let (registry, left) = SeatRegistry::new(shortest);
         let farm = Self {
             rules,
@@ -186,7 +186,7 @@ impl<T: Task + Send> Farm<T> {
     /// Starts, runs and concludes one attempt of `task` on this seat.
     fn attempt(&self, task: usize, watch: &SeatWatch, link: &Arc<dyn TaskLink>) -> Next {
         let slot = &self.slots[task];
-        let timeout = slot.timeout.or(self.rules.default_timeout);
+        let timeout = slot.meta.timeout().or(self.rules.default_timeout);
         let (body, attempt, deadline) = {
             let mut state = slot.lock();
             let deadline = timeout.map(|t| Instant::now() + t);
@@ -300,7 +300,7 @@ impl<T: Task + Send> Farm<T> {
                 TaskRecord {
                     index,
                     name,
-                    label: slot.label.clone(),
+                    label: slot.meta.label().map(str::to_owned),
                     attempts: state.started,
                     outcome: state.outcome.take().unwrap_or(Outcome::Cancelled),
                     earlier: std::mem::take(&mut state.earlier),
@@ -367,7 +367,7 @@ impl<T: Task + Send> TaskLink for FarmLink<T> {
     }
 
     fn label(&self, task: usize) -> Option<&str> {
-        self.farm.slots[task].label.as_deref()
+        self.farm.slots[task].meta.label()
     }
 
     fn stop_requested(&self) -> bool {

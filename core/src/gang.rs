@@ -29,8 +29,7 @@ struct MemberState<T: Task> {
 }
 
 struct Member<T: Task> {
-    label: Option<String>,
-    timeout: Option<Duration>,
+    meta: TaskMeta,
     state: Mutex<MemberState<T>>,
 }
 
@@ -63,10 +62,9 @@ impl<T: Task + Send> GangLaunch<T> {
         let members: Box<[Member<T>]> = tasks
             .into_iter()
             .map(|mut task| {
-                let TaskMeta { label, timeout } = std::mem::take(task.meta_mut());
+                let meta = std::mem::take(task.meta_mut());
                 Member {
-                    label,
-                    timeout,
+                    meta,
                     state: Mutex::new(MemberState {
                         task: Some(task),
                         live: None,
@@ -75,7 +73,7 @@ impl<T: Task + Send> GangLaunch<T> {
                 }
             })
             .collect();
-        let shortest = shortest_timeout(members.iter().map(|m| m.timeout), default_timeout);
+        let shortest = shortest_timeout(members.iter().map(|m| m.meta.timeout()), default_timeout);
         let (registry, left) = SeatRegistry::new(shortest);
         let board = Self {
             launch,
@@ -90,13 +88,13 @@ impl<T: Task + Send> GangLaunch<T> {
     }
 
     fn label(&self, rank: usize) -> String {
-        label_of(T::NAME, self.members[rank].label.as_deref(), rank).into_owned()
+        label_of(T::NAME, self.members[rank].meta.label(), rank).into_owned()
     }
 
     /// Runs member `rank` on this seat, once.
     pub(crate) fn work(self: &Arc<Self>, rank: usize, watch: &Arc<SeatWatch>) -> SeatEnd {
         let member = &self.members[rank];
-        let timeout = member.timeout.or(self.default_timeout);
+        let timeout = member.meta.timeout().or(self.default_timeout);
         let (task, deadline) = {
             let mut state = member.lock();
             let deadline = timeout.map(|t| Instant::now() + t);
@@ -180,7 +178,10 @@ impl<T: Task + Send> GangLaunch<T> {
     }
 
     pub(crate) fn labels(&self) -> Vec<Option<String>> {
-        self.members.iter().map(|m| m.label.clone()).collect()
+        self.members
+            .iter()
+            .map(|m| m.meta.label().map(str::to_owned))
+            .collect()
     }
 }
 
@@ -248,7 +249,7 @@ impl<T: Task + Send> TaskLink for GangLink<T> {
     }
 
     fn label(&self, task: usize) -> Option<&str> {
-        self.launch.members[task].label.as_deref()
+        self.launch.members[task].meta.label()
     }
 
     fn stop_requested(&self) -> bool {

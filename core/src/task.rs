@@ -27,22 +27,40 @@ pub trait Task: Clone + 'static {
 }
 
 /// A task's meta options: how reports name it and how long it may run.
+///
+/// Boxed, and absent when no option is set: most tasks have none, and a million tasks should
+/// not carry forty bytes each for nothing.
 #[doc(hidden)]
 #[derive(Clone, Debug, Default)]
-pub struct TaskMeta {
-    pub(crate) label: Option<String>,
-    pub(crate) timeout: Option<Duration>,
+pub struct TaskMeta(Option<Box<MetaOptions>>);
+
+#[derive(Clone, Debug, Default)]
+struct MetaOptions {
+    label: Option<String>,
+    timeout: Option<Duration>,
 }
 
 impl TaskMeta {
+    fn options(&mut self) -> &mut MetaOptions {
+        self.0.get_or_insert_with(Box::default)
+    }
+
     #[doc(hidden)]
     pub fn set_label(&mut self, label: String) {
-        self.label = Some(label);
+        self.options().label = Some(label);
     }
 
     #[doc(hidden)]
     pub fn set_timeout(&mut self, timeout: Duration) {
-        self.timeout = Some(timeout);
+        self.options().timeout = Some(timeout);
+    }
+
+    pub(crate) fn label(&self) -> Option<&str> {
+        self.0.as_ref()?.label.as_deref()
+    }
+
+    pub(crate) fn timeout(&self) -> Option<Duration> {
+        self.0.as_ref()?.timeout
     }
 }
 

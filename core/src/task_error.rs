@@ -12,7 +12,10 @@ use std::fmt;
 /// `TaskError` deliberately does not implement `std::error::Error` itself (so that the blanket
 /// conversion from every error type can exist); [`crate::ParallelError`] and [`crate::Error`],
 /// which collect task errors, do.
-pub struct TaskError {
+pub struct TaskError(Box<Inner>);
+
+/// Boxed so that `Result<T, TaskError>` and a task's outcome stay small.
+struct Inner {
     kind: TaskErrorKind,
     message: String,
     source: Option<Box<dyn StdError + Send + Sync + 'static>>,
@@ -51,11 +54,11 @@ impl TaskError {
     }
 
     pub(crate) fn new(kind: TaskErrorKind, message: String) -> Self {
-        Self {
+        Self(Box::new(Inner {
             kind,
             message,
             source: None,
-        }
+        }))
     }
 
     /// A panic caught on a spoke, with the panic's message.
@@ -72,17 +75,17 @@ impl TaskError {
 
     /// What kind of failure this is.
     pub fn kind(&self) -> TaskErrorKind {
-        self.kind
+        self.0.kind
     }
 
     /// The message, as `Display` shows it.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The original error, if this one was converted from a `std::error::Error` of type `E`.
     pub fn downcast_ref<E: StdError + 'static>(&self) -> Option<&E> {
-        self.source.as_deref()?.downcast_ref::<E>()
+        self.0.source.as_deref()?.downcast_ref::<E>()
     }
 }
 
@@ -96,25 +99,25 @@ impl<E: StdError + Send + Sync + 'static> From<E> for TaskError {
             message.push_str(&c.to_string());
             cause = c.source();
         }
-        Self {
+        Self(Box::new(Inner {
             kind: TaskErrorKind::Task,
             message,
             source: Some(Box::new(error)),
-        }
+        }))
     }
 }
 
 impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
 impl fmt::Debug for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskError")
-            .field("kind", &self.kind)
-            .field("message", &self.message)
+            .field("kind", &self.0.kind)
+            .field("message", &self.0.message)
             .finish()
     }
 }

@@ -255,7 +255,7 @@ impl Run {
             .map(|(index, mut task)| TaskRecord {
                 index,
                 name: T::NAME,
-                label: task.meta_mut().label.take(),
+                label: task.meta_mut().label().map(str::to_owned),
                 attempts: 0,
                 outcome: Outcome::Cancelled,
                 earlier: Vec::new(),
