@@ -472,3 +472,35 @@ fn question_mark_keeps_the_cause_in_the_report() {
         "{text}"
     );
 }
+
+/// A value whose `Drop` panics: the runtime must contain it when it throws such a value away.
+struct Grenade;
+
+impl Drop for Grenade {
+    fn drop(&mut self) {
+        panic!("a discarded value exploded");
+    }
+}
+
+#[pclosure(coarse_list)]
+fn late_grenade(_ctx: &Ctx) -> Result<Grenade, TaskError> {
+    sleep(Duration::from_millis(60));
+    Ok(Grenade)
+}
+
+#[test]
+fn a_discarded_late_result_cannot_unwind_through_the_runtime() {
+    for mut pool in [Pool::serial(), Pool::threads(1)] {
+        let report = LateGrenade::list([LateGrenade::new(), LateGrenade::new()])
+            .timeout_per_task(Duration::from_millis(10))
+            .eval(&mut pool)
+            .unwrap();
+        assert!(
+            report.outcomes().all(|o| matches!(o, Outcome::TimedOut)),
+            "{pool}"
+        );
+        // The pool still works.
+        let again = Square::list([Square::new(0)]).eval(&mut pool).unwrap();
+        assert!(again.is_success());
+    }
+}

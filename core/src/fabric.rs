@@ -429,16 +429,15 @@ impl Fabric {
                 state.waits[me] = Wait::None;
                 return result;
             }
-            if let Wait::Round { round, op } = wait {
-                if let Some(gone) =
+            if let Wait::Round { round, op } = wait
+                && let Some(gone) =
                     (0..self.size).find(|&m| !state.round.present[m] && state.departed[m])
-                {
-                    debug_assert!(state.completed <= round);
-                    return Err(TaskError::new(
-                        TaskErrorKind::GangBroken,
-                        format!("{what} gave up: rank {gone} returned before joining this {op}"),
-                    ));
-                }
+            {
+                debug_assert!(state.completed <= round);
+                return Err(TaskError::new(
+                    TaskErrorKind::GangBroken,
+                    format!("{what} gave up: rank {gone} returned before joining this {op}"),
+                ));
             }
             if !spun {
                 spun = true;
@@ -478,7 +477,7 @@ impl Fabric {
         while self.stamp(me, wait) == seen && !self.is_broken() {
             std::hint::spin_loop();
             spins = spins.wrapping_add(1);
-            if spins % 64 == 0 && start.elapsed() > SPIN_BUDGET {
+            if spins.is_multiple_of(64) && start.elapsed() > SPIN_BUDGET {
                 return;
             }
         }

@@ -7,19 +7,19 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::attempt;
 use crate::ctx::link::TaskLink;
 use crate::hub::{Board, HubServices};
 use crate::outcome::FailedAttempt;
 use crate::pool::threads::{SeatEnd, SeatJob};
 use crate::report::{EarlyStop, TaskRecord};
-use crate::seat::{SeatRegistry, SeatWatch};
+use crate::seat::{Leaving, SeatRegistry, SeatWatch};
 use crate::task::{Task, TaskMeta};
-use crate::{Ctx, Outcome, TaskError};
+use crate::{Ctx, Outcome};
 
 /// How the farm treats failures and successes.
 pub(crate) struct FarmRules {
@@ -142,10 +142,10 @@ impl<T: Task + Send> Farm<T> {
     }
 
     fn claim(&self) -> Option<usize> {
-        if let Some(deadline) = self.rules.inline_deadline {
-            if Instant::now() >= deadline {
-                self.stop_for(EarlyStop::DeadlinePassed);
-            }
+        if let Some(deadline) = self.rules.inline_deadline
+            && Instant::now() >= deadline
+        {
+            self.stop_for(EarlyStop::DeadlinePassed);
         }
         if self.is_stopped() {
             return None;
@@ -166,6 +166,7 @@ impl<T: Task + Send> Farm<T> {
 
     /// Runs the work of one seat until there is nothing left for it.
     pub(crate) fn work(self: &Arc<Self>, watch: &Arc<SeatWatch>) -> SeatEnd {
+        let leaving = Leaving::new(&self.registry, watch);
         let link: Arc<dyn TaskLink> = Arc::new(FarmLink {
             farm: Arc::clone(self),
             watch: Arc::clone(watch),
@@ -175,11 +176,14 @@ impl<T: Task + Send> Farm<T> {
                 match self.attempt(task, watch, &link) {
                     Next::Claim => break,
                     Next::Retry => continue,
-                    Next::Exit => return SeatEnd::Retired,
+                    Next::Exit => {
+                        leaving.retired();
+                        return SeatEnd::Retired;
+                    }
                 }
             }
         }
-        self.registry.leave(watch);
+        leaving.leave();
         SeatEnd::Left
     }
 
@@ -207,17 +211,10 @@ impl<T: Task + Send> Farm<T> {
         };
 
         let ctx = Ctx::new(Arc::clone(link), task, attempt, self.slots.len(), deadline);
-        let result = catch_unwind(AssertUnwindSafe(|| body.call(&ctx)));
+        let verdict = attempt::run(body, &ctx, deadline);
         drop(ctx);
-        let late = deadline.is_some_and(|d| Instant::now() > d);
         watch.end();
 
-        let verdict = match result {
-            Ok(Ok(value)) if !late => Ok(value),
-            Ok(Err(error)) if !late => Err(Outcome::Failed(error)),
-            Err(payload) if !late => Err(Outcome::Failed(TaskError::panicked(&*payload))),
-            _ => Err(Outcome::TimedOut),
-        };
         let mut state = slot.lock();
         let mine = Live {
             attempt,
@@ -227,7 +224,7 @@ impl<T: Task + Send> Farm<T> {
         if state.live != Some(mine) {
             // The hub timed this attempt out and abandoned this seat; the result is discarded.
             drop(state);
-            drop(verdict);
+            attempt::discard(verdict);
             return if watch.is_retired() {
                 Next::Exit
             } else {

@@ -6,21 +6,21 @@
 //! for this launch can reach the next).
 
 use std::convert::Infallible;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::attempt;
 use crate::ctx::link::TaskLink;
 use crate::fabric::Fabric;
 use crate::hub::{Board, HubServices};
 use crate::pool::threads::{SeatEnd, SeatJob};
 use crate::report::label_of;
-use crate::seat::{SeatRegistry, SeatWatch, shortest_timeout};
+use crate::seat::{Leaving, SeatRegistry, SeatWatch, shortest_timeout};
 use crate::task::{Task, TaskMeta};
 use crate::task_error::TaskErrorKind;
-use crate::{Ctx, Outcome, TaskError};
+use crate::{Ctx, Outcome};
 
 struct MemberState<T: Task> {
     task: Option<T>,
@@ -93,6 +93,7 @@ impl<T: Task + Send> GangLaunch<T> {
 
     /// Runs member `rank` on this seat, once.
     pub(crate) fn work(self: &Arc<Self>, rank: usize, watch: &Arc<SeatWatch>) -> SeatEnd {
+        let leaving = Leaving::new(&self.registry, watch);
         let member = &self.members[rank];
         let timeout = member.meta.timeout().or(self.default_timeout);
         let (task, deadline) = {
@@ -102,7 +103,8 @@ impl<T: Task + Send> GangLaunch<T> {
             // A replacement seat finds its member already started: it has nothing to do.
             if self.stopped.load(Ordering::SeqCst) || state.task.is_none() {
                 watch.end();
-                self.registry.leave(watch);
+                drop(state);
+                leaving.leave();
                 return SeatEnd::Left;
             }
             state.live = Some((watch.id, deadline));
@@ -113,30 +115,28 @@ impl<T: Task + Send> GangLaunch<T> {
             watch: Arc::clone(watch),
         });
         let ctx = Ctx::new(link, rank, self.launch, self.members.len(), deadline);
-        let result = catch_unwind(AssertUnwindSafe(|| task.call(&ctx)));
+        let verdict = attempt::run(task, &ctx, deadline);
         drop(ctx);
-        let late = deadline.is_some_and(|d| Instant::now() > d);
         watch.end();
 
         let mut state = member.lock();
         if state.live != Some((watch.id, deadline)) {
             // The hub timed this member out and abandoned this seat: the result is discarded.
             drop(state);
-            drop(result);
+            attempt::discard(verdict);
+            leaving.retired();
             return SeatEnd::Retired;
         }
         state.live = None;
-        let failure: Outcome<Infallible> = match result {
-            Ok(Ok(value)) if !late => {
+        let failure = match verdict {
+            Ok(value) => {
                 state.outcome = Some(Outcome::Done(value));
                 drop(state);
                 self.fabric.depart(rank);
-                self.registry.leave(watch);
+                leaving.leave();
                 return SeatEnd::Left;
             }
-            Ok(Err(e)) if !late => Outcome::Failed(e),
-            Err(payload) if !late => Outcome::Failed(TaskError::panicked(&*payload)),
-            _ => Outcome::TimedOut,
+            Err(failure) => failure,
         };
         let collateral = self.fabric.is_broken()
             && matches!(&failure, Outcome::Failed(e) if e.kind() == TaskErrorKind::GangBroken);
@@ -148,7 +148,7 @@ impl<T: Task + Send> GangLaunch<T> {
         });
         drop(state);
         self.fabric.depart(rank);
-        self.registry.leave(watch);
+        leaving.leave();
         SeatEnd::Left
     }
 

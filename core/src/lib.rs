@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+mod attempt;
 pub mod capability;
 mod ctx;
 mod error;

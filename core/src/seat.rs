@@ -178,10 +178,47 @@ impl SeatRegistry {
     }
 }
 
+/// Makes a seat leave its board even if it unwinds, so the hub is never left waiting for it.
+pub(crate) struct Leaving<'a> {
+    registry: &'a SeatRegistry,
+    watch: &'a SeatWatch,
+    settled: bool,
+}
+
+impl<'a> Leaving<'a> {
+    pub(crate) fn new(registry: &'a SeatRegistry, watch: &'a SeatWatch) -> Self {
+        Self {
+            registry,
+            watch,
+            settled: false,
+        }
+    }
+
+    /// The seat has nothing more to do: it leaves.
+    pub(crate) fn leave(mut self) {
+        self.settled = true;
+        self.registry.leave(self.watch);
+    }
+
+    /// The hub abandoned the seat and already forgot it.
+    pub(crate) fn retired(mut self) {
+        self.settled = true;
+    }
+}
+
+impl Drop for Leaving<'_> {
+    fn drop(&mut self) {
+        if !self.settled && !self.watch.is_retired() {
+            self.watch.end();
+            self.registry.leave(self.watch);
+        }
+    }
+}
+
 /// The shortest of the per-task timeouts and the manager's default, if any task has one.
 pub(crate) fn shortest_timeout(
     own: impl Iterator<Item = Option<Duration>>,
     default: Option<Duration>,
 ) -> Option<Duration> {
-    own.map(|t| t.or(default)).flatten().min()
+    own.filter_map(|t| t.or(default)).min()
 }

@@ -38,10 +38,10 @@ pub(super) fn eval<T: Task + Send>(
         };
         return Err(run.refuse(kind, tasks));
     }
-    if let Spokes::Threads(seats) = &mut pool.spokes {
-        if let Err(kind) = seats.obtain(size, run.options.wait_for_spokes) {
-            return Err(run.refuse(kind, tasks));
-        }
+    if let Spokes::Threads(seats) = &mut pool.spokes
+        && let Err(kind) = seats.obtain(size, run.options.wait_for_spokes)
+    {
+        return Err(run.refuse(kind, tasks));
     }
 
     let mut earlier: Vec<Vec<FailedAttempt>> = (0..size).map(|_| Vec::new()).collect();

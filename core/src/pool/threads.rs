@@ -91,14 +91,15 @@ impl ThreadSeats {
                 })?;
                 self.seats[seat] = Some(thread);
             }
-            if let Some(wait) = wait {
-                if started.elapsed() > wait && seat + 1 < count {
-                    return Err(ErrorKind::SpokesTimedOut {
-                        needed: count,
-                        obtained: seat + 1,
-                        waited: wait,
-                    });
-                }
+            if let Some(wait) = wait
+                && started.elapsed() > wait
+                && seat + 1 < count
+            {
+                return Err(ErrorKind::SpokesTimedOut {
+                    needed: count,
+                    obtained: seat + 1,
+                    waited: wait,
+                });
             }
         }
         Ok(())
@@ -134,15 +135,18 @@ fn spawn(seat: usize) -> io::Result<SeatThread> {
     Ok(SeatThread { inbox, handle })
 }
 
-fn seat_main(seat: usize, inbox: &Inbox) {
+fn seat_main(seat: usize, inbox: &Arc<Inbox>) {
     loop {
         match inbox.take() {
             Mail::Job(job) => {
-                // Task panics are caught inside `run`; this only guards the runtime's own code,
-                // so a bug there cannot take the pool's thread down silently.
+                // Task panics are caught inside `run`. What unwinds out of it (a result whose
+                // `Drop` panics, say) has already left the board; the thread stays in the pool
+                // unless the pool has let go of it.
                 match catch_unwind(AssertUnwindSafe(|| job.run(seat))) {
                     Ok(SeatEnd::Left) => {}
-                    Ok(SeatEnd::Retired) | Err(_) => return,
+                    Ok(SeatEnd::Retired) => return,
+                    Err(_) if Arc::strong_count(inbox) == 1 => return,
+                    Err(_) => {}
                 }
             }
             Mail::Quit => return,

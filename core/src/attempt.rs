@@ -1,0 +1,43 @@
+//! Running one attempt of a task: the user's code runs inside `catch_unwind`, and every value
+//! the runtime throws away is dropped inside it too, so no panic of the user's, not even one
+//! in a `Drop`, can unwind through the runtime's bookkeeping.
+
+use std::convert::Infallible;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Instant;
+
+use crate::task::Task;
+use crate::{Ctx, Outcome, TaskError};
+
+/// Runs `body` once and says how the attempt ended: its value, or why not. An attempt that
+/// returns after its deadline timed out, whatever it returned.
+pub(crate) fn run<T: Task>(
+    body: T,
+    ctx: &Ctx<T::Policy>,
+    deadline: Option<Instant>,
+) -> Result<T::Output, Outcome<Infallible>> {
+    let result = catch_unwind(AssertUnwindSafe(|| body.call(ctx)));
+    let late = deadline.is_some_and(|d| Instant::now() > d);
+    match result {
+        Ok(Ok(value)) if !late => Ok(value),
+        Ok(Err(error)) if !late => Err(Outcome::Failed(error)),
+        Err(payload) if !late => {
+            let error = TaskError::panicked(&*payload);
+            discard(payload);
+            Err(Outcome::Failed(error))
+        }
+        late => {
+            discard(late);
+            Err(Outcome::TimedOut)
+        }
+    }
+}
+
+/// Drops a value of the user's that the runtime does not keep (a late result, a panic's
+/// payload), containing any panic its `Drop` raises.
+pub(crate) fn discard<V>(value: V) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        // Dropping this payload could panic in turn: forget it instead.
+        std::mem::forget(payload);
+    }
+}
