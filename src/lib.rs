@@ -56,3 +56,8 @@ pub mod prelude {
 /// `#[derive(spm::serde::Serialize, spm::serde::Deserialize)]` and
 /// `#[serde(crate = "spm::serde")]` if you do not depend on serde yourself.
 pub use spm_core::__private::serde;
+
+/// The README's examples, compiled and run as doc tests so the front door never rots.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

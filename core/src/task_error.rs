@@ -9,9 +9,10 @@ use std::fmt;
 /// `std::error::Error + Send + Sync + 'static`; its text is kept, and the original error can be
 /// had back with [`TaskError::downcast_ref`].
 ///
-/// `TaskError` deliberately does not implement `std::error::Error` itself (so that the blanket
-/// conversion from every error type can exist); [`crate::ParallelError`] and [`crate::Error`],
-/// which collect task errors, do.
+/// `TaskError` deliberately does not implement `std::error::Error` itself, so that the blanket
+/// conversion from every error type can exist (the same choice as `anyhow::Error`). Outside a
+/// task, `?` converts it into `Box<dyn std::error::Error>`; [`crate::ParallelError`] and
+/// [`crate::Error`], which collect task errors, are `std::error::Error`s.
 pub struct TaskError(Box<Inner>);
 
 /// Boxed so that `Result<T, TaskError>` and a task's outcome stay small.
@@ -107,6 +108,42 @@ impl<E: StdError + Send + Sync + 'static> From<E> for TaskError {
     }
 }
 
+/// A `TaskError` as a `std::error::Error`, so that code outside tasks can `?` it into
+/// `Box<dyn Error>` (a `TaskError` is not itself an `Error`: see the type's documentation).
+struct Boxed(TaskError);
+
+impl fmt::Debug for Boxed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Boxed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl StdError for Boxed {}
+
+impl From<TaskError> for Box<dyn StdError + Send + Sync + 'static> {
+    fn from(error: TaskError) -> Self {
+        Box::new(Boxed(error))
+    }
+}
+
+impl From<TaskError> for Box<dyn StdError + Send + 'static> {
+    fn from(error: TaskError) -> Self {
+        Box::new(Boxed(error))
+    }
+}
+
+impl From<TaskError> for Box<dyn StdError + 'static> {
+    fn from(error: TaskError) -> Self {
+        Box::new(Boxed(error))
+    }
+}
+
 impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0.message)
@@ -169,6 +206,18 @@ mod tests {
         let e = open().unwrap_err();
         assert!(e.to_string().contains("No such file"), "{e}");
         assert!(e.downcast_ref::<std::io::Error>().is_some());
+    }
+
+    #[test]
+    fn a_task_error_converts_into_a_boxed_error() {
+        fn outside() -> Result<(), Box<dyn StdError + Send + Sync>> {
+            Err(TaskError::msg("no such key"))?
+        }
+        assert_eq!(outside().unwrap_err().to_string(), "no such key");
+        fn plain() -> Result<(), Box<dyn StdError>> {
+            Err(TaskError::msg("plain"))?
+        }
+        assert_eq!(plain().unwrap_err().to_string(), "plain");
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn check_qualifiers(sig: &Signature, errors: &mut Errors) {
         );
     }
     if let Some(variadic) = &sig.variadic {
-        errors.spanned(&variadic.dots, "a task cannot be variadic");
+        errors.spanned(variadic.dots, "a task cannot be variadic");
     }
 }
 
