@@ -80,24 +80,25 @@ impl ThreadSeats {
         self.size
     }
 
-    /// Makes sure seats `0..count` have a thread, starting those that have none, within
-    /// `wait` if given.
+    /// Makes sure seats `0..count` have a thread, starting those that have none; starting them
+    /// must not take longer than `wait`, if given (seats already started take no time).
     pub(crate) fn obtain(&mut self, count: usize, wait: Option<Duration>) -> Result<(), ErrorKind> {
         let started = Instant::now();
         for seat in 0..count {
-            if self.seats[seat].is_none() {
-                let thread = spawn(seat).map_err(|e| ErrorKind::SpokeStart {
-                    reason: e.to_string(),
-                })?;
-                self.seats[seat] = Some(thread);
+            if self.seats[seat].is_some() {
+                continue;
             }
+            let thread = spawn(seat).map_err(|e| ErrorKind::SpokeStart {
+                reason: e.to_string(),
+            })?;
+            self.seats[seat] = Some(thread);
             if let Some(wait) = wait
                 && started.elapsed() > wait
                 && seat + 1 < count
             {
                 return Err(ErrorKind::SpokesTimedOut {
                     needed: count,
-                    obtained: seat + 1,
+                    obtained: (0..count).filter(|&s| self.seats[s].is_some()).count(),
                     waited: wait,
                 });
             }

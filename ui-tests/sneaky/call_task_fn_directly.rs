@@ -1,0 +1,22 @@
+// The annotated function becomes the task's body: it is not left callable, so it cannot be
+// handed another policy's context.
+use spm::prelude::*;
+
+#[pclosure(fine_general)]
+fn settle(ctx: &Ctx) -> Result<(), TaskError> {
+    ctx.barrier()
+}
+
+#[pclosure(coarse_list)]
+fn edge(ctx: &Ctx, input: String) -> Result<u64, TaskError> {
+    settle(ctx)?;
+    Ok(input.len() as u64)
+}
+
+fn main() {
+    let mut pool = Pool::threads(2);
+    let report = Edge::list([Edge::new("frame".to_owned())])
+        .eval(&mut pool)
+        .expect("the pool has the spokes");
+    println!("{report}");
+}

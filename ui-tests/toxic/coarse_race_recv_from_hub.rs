@@ -1,0 +1,15 @@
+use spm::prelude::*;
+
+#[pclosure(coarse_race)]
+fn edge(ctx: &Ctx, input: String, level: u32) -> Result<u64, TaskError> {
+    let extra: u64 = ctx.recv_from_hub()?;
+    Ok(input.len() as u64 * u64::from(level) + extra)
+}
+
+fn main() {
+    let mut pool = Pool::threads(2);
+    let report = Edge::race((1..=4).map(|level| Edge::new("frame".to_owned(), level)))
+        .eval(&mut pool)
+        .expect("the pool has the spokes");
+    println!("{report}");
+}
