@@ -514,12 +514,28 @@ fn spokes_not_obtained_in_time_fail_the_call_and_a_warm_pool_needs_no_wait() {
         .unwrap_err();
     assert_eq!(
         error.kind(),
-        &ErrorKind::SpokesTimedOut { needed: 8, obtained: 1, waited: Duration::ZERO }
+        &ErrorKind::SpokesTimedOut {
+            needed: 8,
+            obtained: 1,
+            waited: Duration::ZERO
+        }
     );
-    assert!(error.to_string().contains("obtained 1 of 8 spokes within the 0ns allowed"), "{error}");
-    assert!(error.report().outcomes().all(|o| matches!(o, Outcome::Cancelled)));
+    assert!(
+        error
+            .to_string()
+            .contains("obtained 1 of 8 spokes within the 0ns allowed"),
+        "{error}"
+    );
+    assert!(
+        error
+            .report()
+            .outcomes()
+            .all(|o| matches!(o, Outcome::Cancelled))
+    );
     // Without a limit the pool starts the rest; once started, no wait is needed.
-    Square::list((0..16).map(Square::new)).eval(&mut pool).unwrap();
+    Square::list((0..16).map(Square::new))
+        .eval(&mut pool)
+        .unwrap();
     let report = Square::list((0..16).map(Square::new))
         .timeout_wait_for_spokes(Duration::ZERO)
         .eval(&mut pool)

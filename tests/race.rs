@@ -105,3 +105,23 @@ fn on_the_serial_pool_the_first_success_in_order_wins() {
     assert!(matches!(outcomes[2], Outcome::Cancelled));
     assert_eq!(report.records()[2].attempts(), 0);
 }
+
+#[pclosure(coarse_race)]
+fn deaf(_ctx: &Ctx, millis: u64) -> Result<u64, TaskError> {
+    // Never checks for cancellation: it returns its value after the race is won.
+    sleep(Duration::from_millis(millis));
+    Ok(millis)
+}
+
+#[test]
+fn a_loser_that_finishes_after_the_win_is_cancelled_and_its_value_dropped() {
+    let report = Deaf::race([Deaf::new(10), Deaf::new(80)])
+        .eval(&mut Pool::threads(2))
+        .unwrap();
+    assert_eq!(report.winner(), Some(0));
+    assert_eq!(report.done_count(), 1);
+    let outcomes: Vec<_> = report.outcomes().collect();
+    assert!(matches!(outcomes[1], Outcome::Cancelled));
+    assert_eq!(report.records()[1].attempts(), 1);
+    assert_eq!(report.into_results().unwrap(), [10]);
+}

@@ -40,12 +40,32 @@ pub trait AllowsRequest: Policy {}
 impl AllowsRequest for FineLimited {}
 impl AllowsRequest for FineGeneral {}
 
+/// Its manager may serve requests (`.serve(..)`).
+#[diagnostic::on_unimplemented(
+    message = "`serve` is toxic under `{Self}`: its tasks may not ask the hub (a coarse task must be killable and rerunnable at any instant, with no partner waiting on it), so there is nothing to serve",
+    label = "toxic under `{Self}`",
+    note = "declare the task `#[pclosure(fine_limited)]` (or `fine_general`) to let it ask the hub with `ctx.request(..)`"
+)]
+pub trait AllowsServe: Policy {}
+impl AllowsServe for FineLimited {}
+impl AllowsServe for FineGeneral {}
+
+/// Its manager may write the whiteboard before any task starts (`.whiteboard_put(..)`).
+#[diagnostic::on_unimplemented(
+    message = "`whiteboard_put` is toxic under `{Self}`: its tasks may not read the hub's whiteboard (a coarse task must be killable and rerunnable at any instant, with no partner waiting on it)",
+    label = "toxic under `{Self}`",
+    note = "pass what a coarse task needs as its arguments, or declare it `#[pclosure(fine_limited)]` (or `fine_general`) to share knowledge through the whiteboard"
+)]
+pub trait AllowsWhiteboardPut: Policy {}
+impl AllowsWhiteboardPut for FineLimited {}
+impl AllowsWhiteboardPut for FineGeneral {}
+
 /// May receive values the hub pushes (`ctx.recv_from_hub()`), and so may be the target of
 /// `Hub::push`.
 #[diagnostic::on_unimplemented(
     message = "hub push (`recv_from_hub`, `Hub::push`) is toxic under `{Self}`: a push can reach a dead or replaced incarnation, and the hub would wait on a spoke that waits on the hub",
     label = "toxic under `{Self}`",
-    note = "use `#[pclosure(fine_general)]`, whose gang lives and dies as one; under `fine_limited` ask the hub with `ctx.request(..)` instead"
+    note = "use `#[pclosure(fine_general)]`, whose gang lives and dies as one; under `fine_limited` a task asks with `ctx.request(..)` and the hub answers with the handler's reply"
 )]
 pub trait AllowsHubPush: Policy {}
 impl AllowsHubPush for FineGeneral {}

@@ -23,8 +23,10 @@ use std::time::{Duration, Instant};
 use crate::TaskError;
 use crate::task_error::TaskErrorKind;
 
-/// How long a waiter spins before it sleeps.
+/// How long a waiter spins (and yields) before it sleeps.
 const SPIN_BUDGET: Duration = Duration::from_micros(50);
+/// How many times a waiter spins on the spot before it starts yielding its core.
+const BUSY_SPINS: u32 = 200;
 
 /// A value in flight between members, or from the hub, with its type for checking.
 pub(crate) struct Parcel {
@@ -471,14 +473,21 @@ impl Fabric {
         }
     }
 
+    /// Spins until the stamp moves or the budget runs out. After a few busy spins it yields the
+    /// core at each turn, so a peer that needs this core to make progress gets it when the
+    /// machine is busier than the gang has cores.
     fn spin_while(&self, me: usize, wait: Wait, seen: u64) {
         let start = Instant::now();
         let mut spins = 0_u32;
         while self.stamp(me, wait) == seen && !self.is_broken() {
-            std::hint::spin_loop();
             spins = spins.wrapping_add(1);
-            if spins.is_multiple_of(64) && start.elapsed() > SPIN_BUDGET {
-                return;
+            if spins < BUSY_SPINS {
+                std::hint::spin_loop();
+            } else {
+                std::thread::yield_now();
+                if start.elapsed() > SPIN_BUDGET {
+                    return;
+                }
             }
         }
     }

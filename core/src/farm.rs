@@ -128,13 +128,15 @@ impl<T: Task + Send> Farm<T> {
         self.stopped.load(Ordering::SeqCst)
     }
 
-    /// Stops the farm for `why`; the first reason is kept.
-    fn stop_for(&self, why: EarlyStop) {
+    /// Stops the farm for `why`; the first reason is kept. Returns whether it was this one.
+    fn stop_for(&self, why: EarlyStop) -> bool {
         let mut stop = self.stop.lock().unwrap_or_else(PoisonError::into_inner);
-        if stop.is_none() {
+        let first = stop.is_none();
+        if first {
             *stop = Some(why);
         }
         self.stopped.store(true, Ordering::SeqCst);
+        first
     }
 
     pub(crate) fn early_stop(&self) -> Option<EarlyStop> {
@@ -233,11 +235,16 @@ impl<T: Task + Send> Farm<T> {
         }
         state.live = None;
         match verdict {
+            // In a race only the winner is done: a loser that finishes after the win was
+            // cancelled by the policy, and its value is not the race's.
+            Ok(value) if self.rules.race && !self.stop_for(EarlyStop::Won { winner: task }) => {
+                state.outcome = Some(Outcome::Cancelled);
+                drop(state);
+                attempt::discard(value);
+                Next::Claim
+            }
             Ok(value) => {
                 state.outcome = Some(Outcome::Done(value));
-                if self.rules.race {
-                    self.stop_for(EarlyStop::Won { winner: task });
-                }
                 Next::Claim
             }
             Err(failure) => {
@@ -281,7 +288,7 @@ impl<T: Task + Send> Farm<T> {
             Outcome::Cancelled => Outcome::Cancelled,
         });
         if self.rules.halt_on_failure {
-            self.stop_for(EarlyStop::Halted { culprit: task });
+            let _ = self.stop_for(EarlyStop::Halted { culprit: task });
         }
         false
     }
@@ -341,7 +348,7 @@ impl<T: Task + Send> Board for Farm<T> {
     }
 
     fn stop_for_deadline(&self) {
-        self.stop_for(EarlyStop::DeadlinePassed);
+        let _ = self.stop_for(EarlyStop::DeadlinePassed);
     }
 }
 

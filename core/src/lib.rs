@@ -32,14 +32,19 @@ pub use parallel_error::{ParallelError, TaskFailure};
 pub use policy::{CoarseList, CoarseRace, CoarseSingleton, FineGeneral, FineLimited, Policy};
 pub use pool::Pool;
 pub use report::{EarlyStop, Report, TaskRecord};
-pub use task::{Task, TaskArg, TaskReturn, TaskValue};
+pub use task::{Task, TaskArg, TaskReturn};
 pub use task_error::{TaskError, TaskErrorKind};
 pub use whiteboard::{Whiteboard, WhiteboardSnapshot};
 
 /// What the code `#[pclosure]` generates names, and nothing else. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::policy::Shape;
     pub use crate::task::TaskMeta;
     pub use serde;
+
+    /// Clones one task argument; generated code names the argument's type explicitly, so an
+    /// argument that is not `Clone + Send + 'static` is reported on that type.
+    pub fn clone_arg<A: crate::TaskArg>(arg: &A) -> A {
+        arg.clone_arg()
+    }
 }

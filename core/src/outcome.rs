@@ -18,9 +18,23 @@ pub enum Outcome<T> {
     Failed(TaskError),
     /// The task ran past its deadline. On threads its late result, if any, was discarded.
     TimedOut,
-    /// The task was stopped or never started because the manager stopped early: a race was won,
-    /// a list halted on a failure, a gang member failed, or the execution deadline passed.
+    /// The task was stopped, or never started, because the manager stopped early: a race was
+    /// won (every other task of the race is `Cancelled`), a list halted on a failure, a gang
+    /// member failed, or the execution deadline passed. A task that never started has
+    /// [`TaskRecord::attempts`](crate::TaskRecord::attempts) `== 0`.
     Cancelled,
+}
+
+impl<T> fmt::Display for Outcome<T> {
+    /// In a few words, without the value: `done`, `failed: <error>`, `timed out`, `cancelled`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Outcome::Done(_) => f.write_str("done"),
+            Outcome::Failed(e) => write!(f, "failed: {e}"),
+            Outcome::TimedOut => f.write_str("timed out"),
+            Outcome::Cancelled => f.write_str("cancelled"),
+        }
+    }
 }
 
 impl<T> Outcome<T> {
@@ -89,16 +103,9 @@ impl FailedAttempt {
     }
 }
 
-/// Describes an unsuccessful outcome in a few words: "failed: <error>", "timed out", ...
-pub(crate) struct Describe<'a>(pub(crate) &'a Outcome<Infallible>);
-
-impl fmt::Display for Describe<'_> {
+impl fmt::Display for FailedAttempt {
+    /// `attempt 1: failed: <error>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Outcome::Done(never) => match *never {},
-            Outcome::Failed(e) => write!(f, "failed: {e}"),
-            Outcome::TimedOut => f.write_str("timed out"),
-            Outcome::Cancelled => f.write_str("cancelled"),
-        }
+        write!(f, "attempt {}: {}", self.attempt, self.outcome)
     }
 }

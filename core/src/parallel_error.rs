@@ -4,7 +4,7 @@ use std::convert::Infallible;
 use std::fmt;
 
 use crate::Outcome;
-use crate::outcome::{Describe, FailedAttempt};
+use crate::outcome::FailedAttempt;
 use crate::policy::Shape;
 use crate::report::{EarlyStop, TaskRecord};
 
@@ -139,15 +139,10 @@ impl fmt::Display for ParallelError {
                 "\n  - `{}` [attempt {}]: {}",
                 failure.label,
                 failure.attempt(),
-                Describe(&failure.outcome)
+                failure.outcome
             )?;
             for earlier in &failure.earlier {
-                write!(
-                    f,
-                    "\n      earlier, attempt {}: {}",
-                    earlier.attempt,
-                    Describe(&earlier.outcome)
-                )?;
+                write!(f, "\n      earlier, {earlier}")?;
             }
         }
         if !self.cancelled.is_empty() {

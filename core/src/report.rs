@@ -211,12 +211,14 @@ impl<T> fmt::Display for Report<T> {
                 Outcome::Cancelled => cancelled += 1,
             }
         }
+        let tasks = match self.records.len() {
+            1 => "1 task".to_owned(),
+            n => format!("{n} tasks"),
+        };
         write!(
             f,
-            "{}: {} tasks: {done} done, {failed} failed, {timed_out} timed out, {cancelled} cancelled in {:.3?}",
-            self.policy,
-            self.records.len(),
-            self.elapsed
+            "{}: {tasks}: {done} done, {failed} failed, {timed_out} timed out, {cancelled} cancelled in {:.3?}",
+            self.policy, self.elapsed
         )?;
         if self.abandoned > 0 {
             write!(f, " ({} threads abandoned)", self.abandoned)?;

@@ -13,7 +13,8 @@ pub trait Task: Clone + 'static {
     /// The policy the task runs under.
     type Policy: Policy;
     /// The value the task returns on success.
-    type Output: TaskValue;
+    /// It travels from the spoke back to the hub, so it is `Send + 'static`.
+    type Output: Send + 'static;
     /// The task function's name, e.g. `"edge"`: default labels are `name#index`.
     const NAME: &'static str;
 
@@ -101,14 +102,3 @@ impl<T> TaskReturn for Result<T, TaskError> {
         self
     }
 }
-
-/// A value a task may return: it travels from the spoke back to the hub.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a task's result: results travel from the spoke back to the hub, so they must be `Send + 'static`",
-    label = "not `Send + 'static`",
-    note = "return an owned, thread-safe value (`Arc` rather than `Rc`, `String` rather than `&str`)"
-)]
-pub trait TaskValue: Send + 'static {}
-
-#[diagnostic::do_not_recommend]
-impl<T: Send + 'static> TaskValue for T {}

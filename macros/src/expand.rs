@@ -31,6 +31,13 @@ pub(crate) fn pclosure(args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     let task = model::build(item, &mut errors);
+    if task.has_receiver {
+        // A method sits in an `impl` block, where no struct can go: keep the method, with its
+        // context typed and its body set aside, so only the error above is reported.
+        let errors = errors.to_compile_errors();
+        let method = receiver_stand_in(&task, &args);
+        return quote!(#errors #method);
+    }
     match (&args.policy, errors.is_empty()) {
         (Some(policy), true) => generate(&task, policy, &args.krate),
         _ => {
@@ -60,7 +67,8 @@ fn generate(task: &TaskFn, policy: &Ident, krate: &Path) -> TokenStream {
 
     let clones = args.iter().map(|arg| {
         let (name, ty) = (&arg.name, &arg.ty);
-        quote_spanned!(ty.span()=> #name: <#ty as #krate::TaskArg>::clone_arg(&self.#name))
+        // The argument type is given explicitly, so the compiler cannot suggest borrowing it.
+        quote_spanned!(ty.span()=> #name: #krate::__private::clone_arg::<#ty>(&self.#name))
     });
     // Written `Result<T, ..>`, the value type is read off the syntax, so a wrong error type is
     // reported once (by `into_result` below); otherwise (an alias) the type system finds it.
@@ -79,12 +87,11 @@ fn generate(task: &TaskFn, policy: &Ident, krate: &Path) -> TokenStream {
     let call_output =
         quote_spanned!(output.span()=> ::core::result::Result<Self::Output, #krate::TaskError>);
 
-    let mut body_fn = task.body_fn.clone();
-    if let Some(FnArg::Typed(ctx)) = body_fn.sig.inputs.first_mut() {
-        let span = ctx.ty.span();
-        *ctx.ty = syn::parse2(quote_spanned!(span=> &#krate::Ctx<#krate::#policy>))
-            .expect("a reference to a path is a type");
-    }
+    let ctx_path = task
+        .ctx_path
+        .as_ref()
+        .expect("a checked task names its context");
+    let body_fn = with_policy(&task.body_fn, ctx_path, &quote!(#krate::#policy));
 
     quote! {
         #header
@@ -136,6 +143,48 @@ fn generate(task: &TaskFn, policy: &Ident, krate: &Path) -> TokenStream {
             }
         };
     }
+}
+
+/// The user's function with its context typed by the policy: `&Ctx` becomes `&Ctx<Policy>`,
+/// keeping the path the user wrote (so their import of `Ctx` is the one used).
+fn with_policy(function: &ItemFn, ctx_path: &Path, policy: &TokenStream) -> ItemFn {
+    let mut function = function.clone();
+    if let Some(FnArg::Typed(ctx)) = function.sig.inputs.first_mut() {
+        let span = ctx.ty.span();
+        *ctx.ty = syn::parse2(quote_spanned!(span=> &#ctx_path<#policy>))
+            .expect("a reference to a path with arguments is a type");
+    }
+    // Task arguments are owned by design; the lint that asks for references does not apply.
+    function
+        .attrs
+        .push(syn::parse_quote!(#[allow(clippy::needless_pass_by_value)]));
+    function
+}
+
+/// What stands in for a method (a function with `self`) that was marked `#[pclosure]`.
+fn receiver_stand_in(task: &TaskFn, args: &attr::Args) -> TokenStream {
+    let krate = &args.krate;
+    let policy = args
+        .policy
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(CoarseList));
+    let mut method = task.body_fn.clone();
+    for input in &mut method.sig.inputs {
+        if let FnArg::Typed(typed) = input
+            && crate::model::mentions_ctx(&typed.ty)
+        {
+            *typed.ty = syn::parse_quote!(&#krate::Ctx<#krate::#policy>);
+        }
+    }
+    method
+        .attrs
+        .push(syn::parse_quote!(#[allow(unused_variables)]));
+    method.attrs.extend(task.outer_attrs.iter().cloned());
+    method.attrs.extend(task.cfg_attrs.iter().cloned());
+    method.vis = task.vis.clone();
+    *method.block =
+        syn::parse_quote!({ ::core::unreachable!("a pclosure with a compile error never runs") });
+    quote!(#method)
 }
 
 /// `tokens` with every span set to `span`, so an error about them points there.
@@ -209,21 +258,23 @@ pub(crate) fn shared_methods(task: &TaskFn, krate: &Path) -> TokenStream {
         }
 
         /// A manager of independent tasks (`coarse_list`, `fine_limited`).
-        #vis fn list<__SpmTasks>(tasks: __SpmTasks) -> #krate::Manager<Self>
+        #vis fn list<__SpmPolicy, __SpmTasks>(tasks: __SpmTasks) -> #krate::Manager<Self>
         where
+            Self: #krate::Task<Policy = __SpmPolicy>,
+            __SpmPolicy: #krate::capability::ManagedAsList,
             __SpmTasks: ::core::iter::IntoIterator<Item = Self>,
-            <__SpmTasks::Item as #krate::Task>::Policy: #krate::capability::ManagedAsList,
         {
-            #krate::Manager::from_tasks(tasks)
+            #krate::Manager::list(tasks)
         }
 
         /// A manager of alternative tasks, the first success winning (`coarse_race`).
-        #vis fn race<__SpmTasks>(tasks: __SpmTasks) -> #krate::Manager<Self>
+        #vis fn race<__SpmPolicy, __SpmTasks>(tasks: __SpmTasks) -> #krate::Manager<Self>
         where
+            Self: #krate::Task<Policy = __SpmPolicy>,
+            __SpmPolicy: #krate::capability::ManagedAsRace,
             __SpmTasks: ::core::iter::IntoIterator<Item = Self>,
-            <__SpmTasks::Item as #krate::Task>::Policy: #krate::capability::ManagedAsRace,
         {
-            #krate::Manager::from_tasks(tasks)
+            #krate::Manager::race(tasks)
         }
 
         /// A manager of this one task (`coarse_singleton`).
@@ -232,7 +283,7 @@ pub(crate) fn shared_methods(task: &TaskFn, krate: &Path) -> TokenStream {
             Self: #krate::Task<Policy = __SpmPolicy>,
             __SpmPolicy: #krate::capability::ManagedAsSingleton,
         {
-            #krate::Manager::from_tasks([self])
+            #krate::Manager::singleton(self)
         }
 
         /// A manager of a gang of `size` members, co-scheduled, member `rank` being
@@ -243,7 +294,7 @@ pub(crate) fn shared_methods(task: &TaskFn, krate: &Path) -> TokenStream {
             __SpmPolicy: #krate::capability::ManagedAsGang,
             __SpmMember: ::core::ops::FnMut(usize) -> Self,
         {
-            #krate::Manager::from_gang(size, member)
+            #krate::Manager::gang(size, member)
         }
     }
 }

@@ -31,6 +31,10 @@ pub(crate) struct TaskFn {
     pub(crate) name: Ident,
     pub(crate) struct_name: Ident,
     pub(crate) args: Vec<Arg>,
+    /// How the user named `Ctx` (`Ctx`, `spm::Ctx`...), when the context is where it belongs.
+    pub(crate) ctx_path: Option<syn::Path>,
+    /// Whether the function takes `self`: it sits in an `impl` block, where no struct can go.
+    pub(crate) has_receiver: bool,
     /// The declared return type, if there is one.
     pub(crate) output: Option<Type>,
     /// The function itself, attributes for the body kept, to be nested inside the task.
@@ -59,7 +63,8 @@ pub(crate) fn build(mut item: ItemFn, errors: &mut Errors) -> TaskFn {
 
     check_qualifiers(&item.sig, errors);
     check_generics(&item.sig, errors);
-    let args = check_inputs(&item.sig, errors);
+    let (args, ctx_path) = check_inputs(&item.sig, errors);
+    let has_receiver = item.sig.receiver().is_some();
     let output = check_output(&item.sig, errors);
 
     let name = item.sig.ident.clone();
@@ -71,6 +76,8 @@ pub(crate) fn build(mut item: ItemFn, errors: &mut Errors) -> TaskFn {
         name,
         struct_name,
         args,
+        ctx_path,
+        has_receiver,
         output,
         body_fn: item,
     }
@@ -133,65 +140,111 @@ fn check_generics(sig: &Signature, errors: &mut Errors) {
 
 const CTX_HELP: &str = "the first parameter must be the task context, `ctx: &Ctx`";
 
-fn check_inputs(sig: &Signature, errors: &mut Errors) -> Vec<Arg> {
-    let mut inputs = sig.inputs.iter();
-    match inputs.next() {
+/// Checks the parameters; returns the task arguments (every parameter but the context) and
+/// the path by which the user named `Ctx`, if the context is where it belongs.
+fn check_inputs(sig: &Signature, errors: &mut Errors) -> (Vec<Arg>, Option<syn::Path>) {
+    let first_is_ctx = matches!(sig.inputs.first(), Some(FnArg::Typed(t)) if mentions_ctx(&t.ty));
+    let later_ctx = sig
+        .inputs
+        .iter()
+        .skip(1)
+        .any(|arg| matches!(arg, FnArg::Typed(t) if mentions_ctx(&t.ty)));
+    let mut ctx_path = None;
+    match sig.inputs.first() {
         None => errors.push(syn::Error::new(
             sig.paren_token.span.join(),
             format!("{CTX_HELP}: add it, as in `fn {}(ctx: &Ctx)`", sig.ident),
         )),
         Some(FnArg::Receiver(receiver)) => errors.spanned(
             receiver,
-            "a pclosure is a free function: `self` receivers are not supported; pass what the task needs as owned arguments after `ctx: &Ctx`",
+            "a pclosure is a free function: `self` receivers are not supported; move it out of the `impl` block and pass what the task needs as owned arguments after `ctx: &Ctx`",
         ),
-        Some(FnArg::Typed(first)) => {
-            let later_ctx = sig.inputs.iter().skip(1).any(
-                |arg| matches!(arg, FnArg::Typed(t) if mentions_ctx(&t.ty)),
-            );
-            if let Err(message) = check_ctx(&first.pat, &first.ty, later_ctx) {
-                errors.spanned(first, message);
-            }
-        }
+        Some(FnArg::Typed(first)) if first_is_ctx => match check_ctx(&first.pat, &first.ty) {
+            Ok(path) => ctx_path = Some(path),
+            Err(message) => errors.spanned(first, message),
+        },
+        Some(FnArg::Typed(first)) => errors.spanned(first, missing_ctx(first, later_ctx)),
     }
-    inputs
-        .enumerate()
-        .map(|(i, input)| match input {
+
+    // The first parameter is an argument unless it is the context, an attempt at one, or a
+    // receiver.
+    let first_is_ctx_slot = match sig.inputs.first() {
+        Some(FnArg::Typed(first)) => first_is_ctx || looks_like_ctx(first),
+        Some(FnArg::Receiver(_)) => true,
+        None => false,
+    };
+    let skip = usize::from(first_is_ctx_slot);
+    let mut ctx_seen = first_is_ctx;
+    let mut args = Vec::new();
+    for (i, input) in sig.inputs.iter().enumerate().skip(skip) {
+        let typed = match input {
             FnArg::Receiver(receiver) => {
-                errors.spanned(receiver, "`self` can only come first, and a pclosure takes none");
-                Arg {
-                    name: format_ident!("arg{}", i),
-                    ty: syn::parse_quote!(()),
-                }
+                errors.spanned(
+                    receiver,
+                    "`self` can only come first, and a pclosure takes none",
+                );
+                continue;
             }
-            FnArg::Typed(typed) => {
-                let name = match &*typed.pat {
-                    Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
-                        let name = p.ident.clone();
-                        if name.to_string().starts_with("__spm") {
-                            errors.spanned(&name, "names starting with `__spm` are reserved for the code `#[pclosure]` generates");
-                        }
-                        name
-                    }
-                    other => {
-                        errors.spanned(
-                            other,
-                            "task arguments must be plain names (`name: Type`), because they become the parameters of `new`; destructure inside the body",
-                        );
-                        format_ident!("arg{}", i)
-                    }
-                };
-                if mentions_ctx(&typed.ty) {
-                    errors.spanned(&typed.ty, "a task has one context, and it comes first");
-                } else if let Err(e) = check_owned(&typed.ty) {
-                    errors.push(e);
-                }
-                Arg {
-                    name,
-                    ty: (*typed.ty).clone(),
-                }
+            FnArg::Typed(typed) => typed,
+        };
+        if mentions_ctx(&typed.ty) {
+            // A context that is merely misplaced was reported on the first parameter.
+            if ctx_seen {
+                errors.spanned(&typed.ty, "a task has one context, and it comes first");
             }
-        })
-        .collect()
+            ctx_seen = true;
+            continue;
+        }
+        let name = match &*typed.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                let name = p.ident.clone();
+                if name.to_string().starts_with("__spm") {
+                    errors.spanned(
+                        &name,
+                        "names starting with `__spm` are reserved for the code `#[pclosure]` generates",
+                    );
+                }
+                name
+            }
+            other => {
+                errors.spanned(
+                    other,
+                    "task arguments must be plain names (`name: Type`), because they become the parameters of `new`; destructure inside the body",
+                );
+                format_ident!("arg{}", i)
+            }
+        };
+        if let Err(e) = check_owned(&typed.ty, Role::Argument) {
+            errors.push(e);
+        }
+        args.push(Arg {
+            name,
+            ty: (*typed.ty).clone(),
+        });
+    }
+    (args, ctx_path)
+}
+
+/// Whether a first parameter that is not `&Ctx` was meant to be the context: it is named
+/// `ctx`, or its type says "context".
+fn looks_like_ctx(first: &syn::PatType) -> bool {
+    let named_ctx = matches!(&*first.pat, Pat::Ident(p) if p.ident.to_string().trim_start_matches('_') == "ctx");
+    named_ctx || show(&first.ty).to_ascii_lowercase().contains("context")
+}
+
+/// What to say when the first parameter is not the context.
+fn missing_ctx(first: &syn::PatType, later_ctx: bool) -> String {
+    if later_ctx {
+        return "the task context must come first: move `ctx: &Ctx` to the front".to_owned();
+    }
+    if looks_like_ctx(first) {
+        format!(
+            "the context's type is `Ctx`: write `ctx: &Ctx`, not `{}`",
+            show(&first.ty)
+        )
+    } else {
+        format!("{CTX_HELP}: add it before the task's arguments")
+    }
 }
 
 /// Whether `ty` is `Ctx`, `&Ctx`, `&mut Ctx<...>` or the like.
@@ -203,35 +256,27 @@ pub(crate) fn mentions_ctx(ty: &Type) -> bool {
     }
 }
 
-fn check_ctx(pat: &Pat, ty: &Type, later_ctx: bool) -> Result<(), String> {
+/// Checks a first parameter that names `Ctx`; returns the path the user wrote for it.
+fn check_ctx(pat: &Pat, ty: &Type) -> Result<syn::Path, String> {
     let shown = show(ty);
     let Type::Reference(reference) = ty else {
-        return Err(if mentions_ctx(ty) {
-            format!("take the context by reference: `&{shown}`")
-        } else if later_ctx {
-            "the task context must come first: move `ctx: &Ctx` to the front".to_owned()
-        } else {
-            format!("{CTX_HELP}: add it before the task's arguments")
-        });
+        return Err(format!("take the context by reference: `&{shown}`"));
     };
-    let Type::Path(path) = &*reference.elem else {
-        return Err(format!("{CTX_HELP}, not `{shown}`"));
-    };
-    let Some(last) = path.path.segments.last() else {
-        return Err(format!("{CTX_HELP}, not `{shown}`"));
-    };
-    if last.ident != "Ctx" {
-        return Err(if later_ctx {
-            "the task context must come first: move `ctx: &Ctx` to the front".to_owned()
-        } else {
-            format!("{CTX_HELP}: add it before the task's arguments")
-        });
-    }
     if reference.mutability.is_some() {
         return Err(
             "the context is shared, not mutable: write `ctx: &Ctx`, without `mut`".to_owned(),
         );
     }
+    let Type::Path(path) = &*reference.elem else {
+        return Err(format!(
+            "take the context by a single reference: `ctx: &Ctx`, not `{shown}`"
+        ));
+    };
+    let last = path
+        .path
+        .segments
+        .last()
+        .expect("`mentions_ctx` saw a last segment");
     if !matches!(last.arguments, PathArguments::None) {
         return Err(
             "the context's policy comes from the attribute: write `&Ctx`, not `&Ctx<...>`"
@@ -239,25 +284,37 @@ fn check_ctx(pat: &Pat, ty: &Type, later_ctx: bool) -> Result<(), String> {
         );
     }
     match pat {
-        Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Ok(()),
-        Pat::Wild(_) => Ok(()),
+        Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => Ok(path.path.clone()),
+        Pat::Wild(_) => Ok(path.path.clone()),
         _ => Err("name the context with a plain name, as in `ctx: &Ctx`".to_owned()),
     }
 }
 
-/// Finds what makes a type unfit to be an owned task argument.
+/// Whether a type is checked as an argument or as the result.
+#[derive(Clone, Copy)]
+enum Role {
+    Argument,
+    Result,
+}
+
+/// Finds what makes a type unfit to be an owned task argument or result.
 struct Borrows {
+    role: Role,
     found: Option<syn::Error>,
 }
 
 impl<'ast> Visit<'ast> for Borrows {
     fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
         if self.found.is_none() {
-            let message = match (&r.mutability, owned_form(&r.elem)) {
-                (Some(_), _) => "task arguments are owned values: a task cannot borrow mutably from its caller; take the value and return what changed".to_owned(),
-                (None, owned) => format!(
-                    "task arguments are owned values: a task may be retried and moved to another spoke, so it cannot borrow; take `{owned}` instead of `{}`",
-                    show(&Type::Reference(r.clone()))
+            let written = show(&Type::Reference(r.clone()));
+            let owned = owned_form(&r.elem);
+            let message = match (self.role, &r.mutability) {
+                (Role::Argument, Some(_)) => "task arguments are owned values: a task cannot borrow mutably from its caller; take the value and return what changed".to_owned(),
+                (Role::Argument, None) => format!(
+                    "task arguments are owned values: a task may be retried and moved to another spoke, so it cannot borrow; take `{owned}` instead of `{written}`"
+                ),
+                (Role::Result, _) => format!(
+                    "a task's result is an owned value: it travels from the spoke back to the hub, so it cannot borrow; return `{owned}` instead of `{written}`"
                 ),
             };
             self.found = Some(syn::Error::new_spanned(r, message));
@@ -266,10 +323,15 @@ impl<'ast> Visit<'ast> for Borrows {
 
     fn visit_lifetime(&mut self, l: &'ast syn::Lifetime) {
         if self.found.is_none() && l.ident != "static" {
-            self.found = Some(syn::Error::new_spanned(
-                l,
-                "task arguments are owned values: a type that borrows (has a lifetime) cannot be one; use an owned type",
-            ));
+            let message = match self.role {
+                Role::Argument => {
+                    "task arguments are owned values: a type that borrows (has a lifetime) cannot be one; use an owned type"
+                }
+                Role::Result => {
+                    "a task's result is an owned value: a type that borrows (has a lifetime) cannot be one; return an owned type"
+                }
+            };
+            self.found = Some(syn::Error::new_spanned(l, message));
         }
     }
 
@@ -283,8 +345,8 @@ impl<'ast> Visit<'ast> for Borrows {
     }
 }
 
-fn check_owned(ty: &Type) -> Result<(), syn::Error> {
-    let mut borrows = Borrows { found: None };
+fn check_owned(ty: &Type, role: Role) -> Result<(), syn::Error> {
+    let mut borrows = Borrows { role, found: None };
     borrows.visit_type(ty);
     borrows.found.map_or(Ok(()), Err)
 }
@@ -347,14 +409,23 @@ fn check_output(sig: &Signature, errors: &mut Errors) -> Option<Type> {
         );
         return None;
     }
-    let mut impl_trait = Borrows { found: None };
-    impl_trait.visit_type(ty);
-    if let Some(e) = impl_trait
-        .found
-        .filter(|e| e.to_string().contains("impl Trait"))
-    {
-        errors.push(e);
-        return None;
+    // What a task returns must be owned: check the `T` of `Result<T, ..>` when it is written
+    // so; any other type (an alias) is checked for `impl Trait` only.
+    match ok_type(ty) {
+        Some(value) => {
+            if let Err(e) = check_owned(value, Role::Result) {
+                errors.push(e);
+                return None;
+            }
+        }
+        None => {
+            if let Err(e) = check_owned(ty, Role::Result)
+                && e.to_string().contains("impl Trait")
+            {
+                errors.push(e);
+                return None;
+            }
+        }
     }
     Some((**ty).clone())
 }

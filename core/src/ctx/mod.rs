@@ -26,12 +26,15 @@ use crate::hub::Progress;
 /// Makes [`Ctx`] neither `Send` nor `Sync`: a context belongs to one attempt of one task on one
 /// spoke. Moving it to another thread, sharing it, or keeping it past the task would let a
 /// killed or retried incarnation act on behalf of the live one.
-pub struct CtxStaysOnItsSpoke(PhantomData<*const ()>);
+pub struct CtxStaysOnItsSpoke(PhantomData<*const CtxStaysOnItsSpoke>);
 
 /// The context of one running attempt of a task of policy `P`.
 ///
 /// A `#[pclosure(..)]` function receives it as its first parameter, written `ctx: &Ctx`; the
-/// macro supplies `P`.
+/// macro supplies `P`. A helper function that a task calls names the policy itself, as in
+/// `fn step(ctx: &Ctx<CoarseRace>)`, or is generic over it and carries the capabilities it
+/// uses, as in `fn settle<P: Policy + AllowsBarrier>(ctx: &Ctx<P>)` (see
+/// [`capability`](crate::capability)).
 pub struct Ctx<P: Policy> {
     link: Arc<dyn TaskLink>,
     task: usize,

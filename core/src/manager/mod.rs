@@ -12,7 +12,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::capability::{
-    AllowsGangRetry, AllowsHalt, AllowsRequest, AllowsTaskRetry, AllowsWhiteboard,
+    AllowsGangRetry, AllowsHalt, AllowsServe, AllowsTaskRetry, AllowsWhiteboardPut, ManagedAsGang,
+    ManagedAsList, ManagedAsRace, ManagedAsSingleton,
 };
 use crate::hub::{Hub, HubServices, Progress};
 use crate::policy::Shape;
@@ -47,10 +48,9 @@ pub struct Manager<T: Task> {
 }
 
 impl<T: Task> Manager<T> {
-    #[doc(hidden)]
-    pub fn from_tasks(tasks: impl IntoIterator<Item = T>) -> Self {
+    fn new(tasks: Vec<T>) -> Self {
         Self {
-            tasks: tasks.into_iter().collect(),
+            tasks,
             options: Options::default(),
             services: HubServices::default(),
             seeds: BTreeMap::new(),
@@ -59,9 +59,40 @@ impl<T: Task> Manager<T> {
         }
     }
 
+    /// A list of independent tasks; what `Task::list(..)` calls.
     #[doc(hidden)]
-    pub fn from_gang(size: usize, member: impl FnMut(usize) -> T) -> Self {
-        Self::from_tasks((0..size).map(member))
+    pub fn list(tasks: impl IntoIterator<Item = T>) -> Self
+    where
+        T::Policy: ManagedAsList,
+    {
+        Self::new(tasks.into_iter().collect())
+    }
+
+    /// A race of alternative tasks; what `Task::race(..)` calls.
+    #[doc(hidden)]
+    pub fn race(tasks: impl IntoIterator<Item = T>) -> Self
+    where
+        T::Policy: ManagedAsRace,
+    {
+        Self::new(tasks.into_iter().collect())
+    }
+
+    /// One task alone; what `task.singleton()` calls.
+    #[doc(hidden)]
+    pub fn singleton(task: T) -> Self
+    where
+        T::Policy: ManagedAsSingleton,
+    {
+        Self::new(vec![task])
+    }
+
+    /// A gang, member `rank` being `member(rank)`; what `Task::gang(..)` calls.
+    #[doc(hidden)]
+    pub fn gang(size: usize, member: impl FnMut(usize) -> T) -> Self
+    where
+        T::Policy: ManagedAsGang,
+    {
+        Self::new((0..size).map(member).collect())
     }
 
     /// Retries each failed or timed-out task alone, up to `n` more attempts (`ctx.attempt()`
@@ -133,7 +164,7 @@ impl<T: Task> Manager<T> {
     /// Toxic for coarse policies.
     pub fn serve<Q, R, F>(mut self, mut handler: F) -> Self
     where
-        T::Policy: AllowsRequest,
+        T::Policy: AllowsServe,
         Q: Serialize + DeserializeOwned + Send + 'static,
         R: Serialize + DeserializeOwned + Send + 'static,
         F: FnMut(Q, &Hub<'_, T::Policy>) -> R + Send + 'static,
@@ -166,7 +197,7 @@ impl<T: Task> Manager<T> {
     /// Toxic for coarse policies (their tasks cannot read the whiteboard).
     pub fn whiteboard_put<V: Serialize + ?Sized>(mut self, key: &str, value: &V) -> Self
     where
-        T::Policy: AllowsWhiteboard,
+        T::Policy: AllowsWhiteboardPut,
     {
         match encode(key, value) {
             Ok(value) => {
