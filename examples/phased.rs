@@ -303,10 +303,10 @@ fn run(pool: &mut Pool) -> Result<(), Box<dyn std::error::Error>> {
         for earlier in record.failed_attempts() {
             retried += 1;
             println!(
-                "    `{}` attempt {} {}; attempt {} succeeded",
+                "    `{}` attempt {}: {}; attempt {} succeeded",
                 record.label(),
                 earlier.attempt(),
-                describe(earlier.outcome()),
+                earlier.outcome(),
                 record.attempts() - 1
             );
         }
@@ -379,18 +379,6 @@ fn single<T>(values: Vec<T>) -> Result<T, String> {
     match (count, values.into_iter().next()) {
         (1, Some(value)) => Ok(value),
         _ => Err(format!("a singleton gave {count} values")),
-    }
-}
-
-/// A few words on how an unsuccessful attempt ended.
-fn describe<T>(outcome: &Outcome<T>) -> String {
-    match outcome {
-        Outcome::Done(_) => "succeeded".into(),
-        Outcome::Failed(e) => format!("failed: {e}"),
-        Outcome::TimedOut => "timed out".into(),
-        Outcome::Cancelled => "was cancelled".into(),
-        // `Outcome` is non-exhaustive: spokes that can crash add a variant.
-        _ => "ended otherwise".into(),
     }
 }
 

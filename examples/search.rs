@@ -212,10 +212,10 @@ fn run(pool: &mut Pool) -> Result<(), Box<dyn std::error::Error>> {
     for record in report.records() {
         for earlier in record.failed_attempts() {
             println!(
-                "    `{}` attempt {} {}",
+                "    `{}` attempt {}: {}",
                 record.label(),
                 earlier.attempt(),
-                describe(earlier.outcome())
+                earlier.outcome()
             );
         }
     }
@@ -274,18 +274,6 @@ fn run(pool: &mut Pool) -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("    check: the pruned search found the same point as the exhaustive scan");
     Ok(())
-}
-
-/// A few words on how an unsuccessful attempt ended.
-fn describe<T>(outcome: &Outcome<T>) -> String {
-    match outcome {
-        Outcome::Done(_) => "succeeded".into(),
-        Outcome::Failed(e) => format!("failed: {e}"),
-        Outcome::TimedOut => "timed out".into(),
-        Outcome::Cancelled => "was cancelled".into(),
-        // `Outcome` is non-exhaustive: spokes that can crash add a variant.
-        _ => "ended otherwise".into(),
-    }
 }
 
 /// `Pool::serial()` with `--serial`, `Pool::threads(n)` with a number, else `Pool::cores()`.

@@ -219,7 +219,7 @@ fn run(members: usize) -> Result<(), Box<dyn std::error::Error>> {
                 "    `{}` in launch {}: {}",
                 record.label(),
                 earlier.attempt(),
-                describe(earlier.outcome())
+                earlier.outcome()
             );
         }
     }
@@ -278,18 +278,6 @@ fn run(members: usize) -> Result<(), Box<dyn std::error::Error>> {
     println!("    check: gang == serial, bit for bit, in all {CELLS} cells");
     println!("    distance to the exact steady state (a straight line): {line_error:.2e}");
     Ok(())
-}
-
-/// A few words on how an unsuccessful attempt ended.
-fn describe<T>(outcome: &Outcome<T>) -> String {
-    match outcome {
-        Outcome::Done(_) => "succeeded".into(),
-        Outcome::Failed(e) => format!("failed: {e}"),
-        Outcome::TimedOut => "timed out".into(),
-        Outcome::Cancelled => "cancelled".into(),
-        // `Outcome` is non-exhaustive: spokes that can crash add a variant.
-        _ => "ended otherwise".into(),
-    }
 }
 
 /// The gang size: the first argument, or 2.
