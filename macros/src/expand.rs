@@ -298,3 +298,51 @@ pub(crate) fn shared_methods(task: &TaskFn, krate: &Path) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// `docs/expansion/edge.rs` shows readers what the macro generates; this keeps it true.
+    #[test]
+    fn the_documented_expansion_is_the_real_one() {
+        let generated = super::pclosure(
+            quote!(coarse_list),
+            quote!(
+                /// Counts edge pixels above `level`.
+                pub fn edge(ctx: &Ctx, input: String, level: u32) -> Result<u64, TaskError> {
+                    Ok(input.len() as u64 * u64::from(level) + ctx.attempt() as u64)
+                }
+            ),
+        );
+        let documented: proc_macro2::TokenStream =
+            include_str!("../../docs/expansion/edge.rs").parse().unwrap();
+        // Spacing between tokens depends on how they were made, and trailing commas on the
+        // formatter, not on what the code is.
+        let squeeze = |tokens: proc_macro2::TokenStream| -> String {
+            let text: String = tokens.to_string().split_whitespace().collect();
+            text.replace(",)", ")").replace(",}", "}").replace(",]", "]")
+        };
+        assert_eq!(
+            squeeze(generated),
+            squeeze(documented),
+            "the expansion changed: regenerate docs/expansion/edge.rs and read the difference"
+        );
+    }
+
+    #[test]
+    fn a_method_keeps_its_place_with_its_error() {
+        let generated = super::pclosure(
+            quote!(coarse_list),
+            quote!(
+                fn edge(&self, ctx: &Ctx) -> Result<u64, TaskError> {
+                    Ok(1)
+                }
+            ),
+        )
+        .to_string();
+        assert!(generated.contains("compile_error"), "{generated}");
+        assert!(!generated.contains("struct"), "{generated}");
+        assert!(generated.contains("fn edge"), "{generated}");
+    }
+}
