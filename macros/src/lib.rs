@@ -1,8 +1,8 @@
 //! The `#[pclosure]` attribute of [spm](https://docs.rs/spm).
 //!
-//! This crate only parses, checks and emits: [`attr`] reads the attribute's arguments,
-//! [`model`] builds a typed model of the function and checks it, [`expand`] generates the task,
-//! and [`fallback`] generates a harmless stand-in when the input is wrong, so that the user
+//! This crate only parses, checks and emits: `attr` reads the attribute's arguments,
+//! `model` builds a typed model of the function and checks it, `expand` generates the task,
+//! and `fallback` generates a harmless stand-in when the input is wrong, so that the user
 //! sees the macro's errors and not a cascade of secondary ones. Every runtime type lives in
 //! `spm-core`; generated code names it only through the `spm` facade.
 
