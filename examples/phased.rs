@@ -281,7 +281,7 @@ fn run(pool: &mut Pool) -> Result<(), Box<dyn std::error::Error>> {
         .timeout_per_task(Duration::from_secs(10))
         .eval(pool)?;
     println!("    {report}");
-    let images = single(report.into_results()?)?;
+    let images = report.into_value()?;
     let total_objects: usize = images.iter().map(|i| i.objects).sum();
     println!(
         "    {} images of {SIDE}x{SIDE} pixels, {total_objects} objects drawn",
@@ -334,7 +334,7 @@ fn run(pool: &mut Pool) -> Result<(), Box<dyn std::error::Error>> {
         .singleton()
         .eval(pool)?;
     println!("    {report}");
-    let phase_d = single(report.into_results()?)?;
+    let phase_d = report.into_value()?;
     println!(
         "    chose {} of {IMAGES} images (edge density at or above the median)",
         phase_d.len()
@@ -371,15 +371,6 @@ fn run(pool: &mut Pool) -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\nall four phases succeeded in {:.3?}", started.elapsed());
     Ok(())
-}
-
-/// The one value of a singleton's results.
-fn single<T>(values: Vec<T>) -> Result<T, String> {
-    let count = values.len();
-    match (count, values.into_iter().next()) {
-        (1, Some(value)) => Ok(value),
-        _ => Err(format!("a singleton gave {count} values")),
-    }
 }
 
 /// `Pool::serial()` with `--serial`, `Pool::threads(n)` with a number, else `Pool::cores()`.

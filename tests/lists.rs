@@ -46,6 +46,12 @@ fn an_empty_list_is_an_empty_report() {
         .eval(&mut Pool::threads(2))
         .unwrap();
     assert!(report.is_empty());
+    let error = report.into_value().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "0 of 0 coarse_list tasks did not succeed: there were no tasks"
+    );
+    let report = Square::list(Vec::new()).eval(&mut Pool::serial()).unwrap();
     assert!(report.into_results().unwrap().is_empty());
 }
 

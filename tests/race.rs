@@ -44,7 +44,7 @@ fn the_first_success_wins_and_the_rest_are_cancelled() {
         assert!(matches!(outcomes[0], Outcome::Cancelled));
         assert!(matches!(outcomes[2], Outcome::Cancelled));
         assert!(report.is_success());
-        assert_eq!(report.into_results().unwrap(), ["quick"]);
+        assert_eq!(report.into_value().unwrap(), "quick");
     }
 }
 

@@ -28,8 +28,8 @@ fn a_singleton_runs_once_and_is_retried_as_asked() {
         assert_eq!(record.label(), "prepare workspace");
         assert_eq!(record.attempts(), 2);
         assert_eq!(
-            report.into_results().unwrap(),
-            ["workspace prepared on attempt 1"]
+            report.into_value().unwrap(),
+            "workspace prepared on attempt 1"
         );
     }
 }

@@ -131,7 +131,7 @@ impl fmt::Display for ParallelError {
             self.total, self.policy
         )?;
         if self.total == 0 {
-            return f.write_str(" (the race had no tasks)");
+            return f.write_str(": there were no tasks");
         }
         for failure in &self.failures {
             write!(

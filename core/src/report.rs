@@ -199,6 +199,21 @@ impl<T> Report<T> {
     }
 }
 
+impl<T> Report<T> {
+    /// The one value of a singleton, or the winner's value of a race; on a list or a gang, the
+    /// first task's value ([`Report::into_results`] gives them all).
+    ///
+    /// # Errors
+    /// As [`Report::into_results`]; and, for a list with no tasks, an error that says so.
+    pub fn into_value(self) -> Result<T, ParallelError> {
+        let (policy, shape) = (self.policy, self.shape);
+        self.into_results()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| ParallelError::from_records::<T>(policy, shape, None, Vec::new()))
+    }
+}
+
 impl<T> fmt::Display for Report<T> {
     /// One line: how many tasks ended how.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

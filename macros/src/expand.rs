@@ -315,13 +315,16 @@ mod tests {
                 }
             ),
         );
-        let documented: proc_macro2::TokenStream =
-            include_str!("../../docs/expansion/edge.rs").parse().unwrap();
+        let documented: proc_macro2::TokenStream = include_str!("../../docs/expansion/edge.rs")
+            .parse()
+            .unwrap();
         // Spacing between tokens depends on how they were made, and trailing commas on the
         // formatter, not on what the code is.
         let squeeze = |tokens: proc_macro2::TokenStream| -> String {
             let text: String = tokens.to_string().split_whitespace().collect();
-            text.replace(",)", ")").replace(",}", "}").replace(",]", "]")
+            text.replace(",)", ")")
+                .replace(",}", "}")
+                .replace(",]", "]")
         };
         assert_eq!(
             squeeze(generated),
