@@ -9,14 +9,15 @@ use std::time::Instant;
 use crate::task::Task;
 use crate::{Ctx, Outcome, TaskError};
 
-/// Runs `body` once and says how the attempt ended: its value, or why not. An attempt that
-/// returns after its deadline timed out, whatever it returned.
+/// Makes this attempt's copy of the task (`copy` runs the user's `Clone`), runs it once, and
+/// says how the attempt ended: its value, or why not. A panic in either is the attempt's
+/// failure. An attempt that returns after its deadline timed out, whatever it returned.
 pub(crate) fn run<T: Task>(
-    body: T,
+    copy: impl FnOnce() -> T,
     ctx: &Ctx<T::Policy>,
     deadline: Option<Instant>,
 ) -> Result<T::Output, Outcome<Infallible>> {
-    let result = catch_unwind(AssertUnwindSafe(|| body.call(ctx)));
+    let result = catch_unwind(AssertUnwindSafe(|| copy().call(ctx)));
     let late = deadline.is_some_and(|d| Instant::now() > d);
     match result {
         Ok(Ok(value)) if !late => Ok(value),

@@ -376,9 +376,11 @@ impl Fabric {
             drop(state);
             let outputs = catch_unwind(AssertUnwindSafe(|| combine(contributions))).unwrap_or_else(
                 |payload| {
+                    let panic = TaskError::panicked(&*payload);
+                    crate::attempt::discard(payload);
                     Err(TaskError::new(
                         TaskErrorKind::Panicked,
-                        format!("the operation of {what} {}", TaskError::panicked(&*payload)),
+                        format!("the operation of {what} {panic}"),
                     ))
                 },
             );
@@ -436,10 +438,11 @@ impl Fabric {
                     (0..self.size).find(|&m| !state.round.present[m] && state.departed[m])
             {
                 debug_assert!(state.completed <= round);
-                return Err(TaskError::new(
-                    TaskErrorKind::GangBroken,
-                    format!("{what} gave up: rank {gone} returned before joining this {op}"),
-                ));
+                // This round can never complete and its members cannot leave it: the launch
+                // is over, for them all.
+                let reason = format!("rank {gone} returned before joining this {op}");
+                self.break_locked(&mut state, Some(me), TaskErrorKind::GangBroken, reason);
+                continue;
             }
             if !spun {
                 spun = true;

@@ -17,7 +17,7 @@ use crate::hub::{Board, HubServices};
 use crate::outcome::FailedAttempt;
 use crate::pool::threads::{SeatEnd, SeatJob};
 use crate::report::{EarlyStop, TaskRecord};
-use crate::seat::{Leaving, SeatRegistry, SeatWatch};
+use crate::seat::{Leaving, SeatRegistry, SeatWatch, deadline_after};
 use crate::task::{Task, TaskMeta};
 use crate::{Ctx, Outcome};
 
@@ -40,7 +40,6 @@ struct Live {
 }
 
 struct SlotState<T: Task> {
-    task: T,
     started: u32,
     live: Option<Live>,
     earlier: Vec<FailedAttempt>,
@@ -50,12 +49,25 @@ struct SlotState<T: Task> {
 struct Slot<T: Task> {
     meta: TaskMeta,
     state: Mutex<SlotState<T>>,
+    /// The task as submitted, cloned for each attempt. Apart from `state`, so that cloning
+    /// (the user's code) never holds the lock the hub takes to expire an attempt; only the
+    /// seat that runs the live attempt touches it.
+    task: Mutex<T>,
 }
 
 impl<T: Task> Slot<T> {
     fn lock(&self) -> MutexGuard<'_, SlotState<T>> {
         // Only this module writes slot state, never across user code: a poisoned slot is whole.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// This attempt's copy of the task. A poisoned lock only means an earlier clone panicked;
+    /// the original is untouched.
+    fn copy(&self) -> T {
+        self.task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 }
 
@@ -91,8 +103,8 @@ impl<T: Task + Send> Farm<T> {
                 let meta = std::mem::take(task.meta_mut());
                 Slot {
                     meta,
+                    task: Mutex::new(task),
                     state: Mutex::new(SlotState {
-                        task,
                         started: 0,
                         live: None,
                         earlier: Vec::new(),
@@ -143,12 +155,18 @@ impl<T: Task + Send> Farm<T> {
         *self.stop.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn claim(&self) -> Option<usize> {
+    /// Where no hub thread watches (the serial pool), the seat itself stops the farm when the
+    /// execution deadline has passed: before each claim and each attempt, retries included.
+    fn check_inline_deadline(&self) {
         if let Some(deadline) = self.rules.inline_deadline
             && Instant::now() >= deadline
         {
-            self.stop_for(EarlyStop::DeadlinePassed);
+            let _ = self.stop_for(EarlyStop::DeadlinePassed);
         }
+    }
+
+    fn claim(&self) -> Option<usize> {
+        self.check_inline_deadline();
         if self.is_stopped() {
             return None;
         }
@@ -173,7 +191,14 @@ impl<T: Task + Send> Farm<T> {
             farm: Arc::clone(self),
             watch: Arc::clone(watch),
         });
-        while let Some(task) = self.claim() {
+        loop {
+            // The hub may abandon a seat that is busy outside any attempt (in the user's `Drop`,
+            // after the execution deadline): it takes no more work.
+            if watch.is_retired() {
+                leaving.retired();
+                return SeatEnd::Retired;
+            }
+            let Some(task) = self.claim() else { break };
             loop {
                 match self.attempt(task, watch, &link) {
                     Next::Claim => break,
@@ -191,11 +216,12 @@ impl<T: Task + Send> Farm<T> {
 
     /// Starts, runs and concludes one attempt of `task` on this seat.
     fn attempt(&self, task: usize, watch: &SeatWatch, link: &Arc<dyn TaskLink>) -> Next {
+        self.check_inline_deadline();
         let slot = &self.slots[task];
         let timeout = slot.meta.timeout().or(self.rules.default_timeout);
-        let (body, attempt, deadline) = {
+        let (attempt, deadline) = {
             let mut state = slot.lock();
-            let deadline = timeout.map(|t| Instant::now() + t);
+            let deadline = deadline_after(Instant::now(), timeout);
             // Publish first, then look at the stop flag: see the `seat` module.
             watch.begin(self.registry.epoch, task, deadline);
             if self.is_stopped() || state.outcome.is_some() {
@@ -209,11 +235,11 @@ impl<T: Task + Send> Farm<T> {
                 watch: watch.id,
                 deadline,
             });
-            (state.task.clone(), attempt, deadline)
+            (attempt, deadline)
         };
 
         let ctx = Ctx::new(Arc::clone(link), task, attempt, self.slots.len(), deadline);
-        let verdict = attempt::run(body, &ctx, deadline);
+        let verdict = attempt::run(|| slot.copy(), &ctx, deadline);
         drop(ctx);
         watch.end();
 

@@ -17,24 +17,51 @@ use crate::fabric::Fabric;
 use crate::hub::{Board, HubServices};
 use crate::pool::threads::{SeatEnd, SeatJob};
 use crate::report::label_of;
-use crate::seat::{Leaving, SeatRegistry, SeatWatch, shortest_timeout};
+use crate::seat::{Leaving, SeatRegistry, SeatWatch, deadline_after, shortest_timeout};
 use crate::task::{Task, TaskMeta};
 use crate::task_error::TaskErrorKind;
 use crate::{Ctx, Outcome};
 
-struct MemberState<T: Task> {
-    task: Option<T>,
-    live: Option<(usize, Option<Instant>)>,
-    outcome: Option<Outcome<T::Output>>,
-}
-
-struct Member<T: Task> {
+/// A member as submitted: the same for every launch of the gang.
+pub(crate) struct Original<T: Task> {
     meta: TaskMeta,
-    state: Mutex<MemberState<T>>,
+    task: Mutex<T>,
 }
 
-impl<T: Task> Member<T> {
-    fn lock(&self) -> MutexGuard<'_, MemberState<T>> {
+impl<T: Task> Original<T> {
+    pub(crate) fn new(mut task: T) -> Self {
+        Self {
+            meta: std::mem::take(task.meta_mut()),
+            task: Mutex::new(task),
+        }
+    }
+
+    /// A launch's copy of the member. Runs the user's `Clone`, on the member's own seat; a
+    /// poisoned lock only means an earlier clone panicked, the original is untouched.
+    fn copy(&self) -> T {
+        self.task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(crate) fn label(&self) -> Option<&str> {
+        self.meta.label()
+    }
+}
+
+struct MemberState<O> {
+    started: bool,
+    live: Option<(usize, Option<Instant>)>,
+    outcome: Option<Outcome<O>>,
+}
+
+struct Member<O> {
+    state: Mutex<MemberState<O>>,
+}
+
+impl<O> Member<O> {
+    fn lock(&self) -> MutexGuard<'_, MemberState<O>> {
         // Only this module writes member state, never across user code.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -43,7 +70,8 @@ impl<T: Task> Member<T> {
 /// One launch of a gang.
 pub(crate) struct GangLaunch<T: Task> {
     launch: u32,
-    members: Box<[Member<T>]>,
+    originals: Arc<[Original<T>]>,
+    members: Box<[Member<T::Output>]>,
     default_timeout: Option<Duration>,
     fabric: Fabric,
     pub(crate) registry: SeatRegistry,
@@ -53,30 +81,27 @@ pub(crate) struct GangLaunch<T: Task> {
 
 impl<T: Task + Send> GangLaunch<T> {
     pub(crate) fn new(
-        tasks: Vec<T>,
+        originals: Arc<[Original<T>]>,
         launch: u32,
         default_timeout: Option<Duration>,
         services: Arc<HubServices>,
     ) -> (Arc<Self>, Receiver<()>) {
-        let size = tasks.len();
-        let members: Box<[Member<T>]> = tasks
-            .into_iter()
-            .map(|mut task| {
-                let meta = std::mem::take(task.meta_mut());
-                Member {
-                    meta,
-                    state: Mutex::new(MemberState {
-                        task: Some(task),
-                        live: None,
-                        outcome: None,
-                    }),
-                }
+        let size = originals.len();
+        let members: Box<[Member<T::Output>]> = (0..size)
+            .map(|_| Member {
+                state: Mutex::new(MemberState {
+                    started: false,
+                    live: None,
+                    outcome: None,
+                }),
             })
             .collect();
-        let shortest = shortest_timeout(members.iter().map(|m| m.meta.timeout()), default_timeout);
+        let shortest =
+            shortest_timeout(originals.iter().map(|m| m.meta.timeout()), default_timeout);
         let (registry, left) = SeatRegistry::new(shortest);
         let board = Self {
             launch,
+            originals,
             members,
             default_timeout,
             fabric: Fabric::new(size),
@@ -88,36 +113,40 @@ impl<T: Task + Send> GangLaunch<T> {
     }
 
     fn label(&self, rank: usize) -> String {
-        label_of(T::NAME, self.members[rank].meta.label(), rank).into_owned()
+        label_of(T::NAME, self.originals[rank].label(), rank).into_owned()
     }
 
     /// Runs member `rank` on this seat, once.
     pub(crate) fn work(self: &Arc<Self>, rank: usize, watch: &Arc<SeatWatch>) -> SeatEnd {
         let leaving = Leaving::new(&self.registry, watch);
         let member = &self.members[rank];
-        let timeout = member.meta.timeout().or(self.default_timeout);
-        let (task, deadline) = {
+        let timeout = self.originals[rank].meta.timeout().or(self.default_timeout);
+        let deadline = {
             let mut state = member.lock();
-            let deadline = timeout.map(|t| Instant::now() + t);
+            let deadline = deadline_after(Instant::now(), timeout);
             watch.begin(self.registry.epoch, rank, deadline);
             // A replacement seat finds its member already started: it has nothing to do.
-            if self.stopped.load(Ordering::SeqCst) || state.task.is_none() {
+            if self.stopped.load(Ordering::SeqCst) || state.started {
                 watch.end();
                 drop(state);
                 leaving.leave();
                 return SeatEnd::Left;
             }
+            state.started = true;
             state.live = Some((watch.id, deadline));
-            (state.task.take().expect("checked above"), deadline)
+            deadline
         };
+        // Should this seat unwind all the same, the gang must not wait for it.
+        let unwinding = BreakOnUnwind { launch: self, rank };
         let link: Arc<dyn TaskLink> = Arc::new(GangLink {
             launch: Arc::clone(self),
             watch: Arc::clone(watch),
         });
         let ctx = Ctx::new(link, rank, self.launch, self.members.len(), deadline);
-        let verdict = attempt::run(task, &ctx, deadline);
+        let verdict = attempt::run(|| self.originals[rank].copy(), &ctx, deadline);
         drop(ctx);
         watch.end();
+        std::mem::forget(unwinding);
 
         let mut state = member.lock();
         if state.live != Some((watch.id, deadline)) {
@@ -138,8 +167,13 @@ impl<T: Task + Send> GangLaunch<T> {
             }
             Err(failure) => failure,
         };
-        let collateral = self.fabric.is_broken()
-            && matches!(&failure, Outcome::Failed(e) if e.kind() == TaskErrorKind::GangBroken);
+        // A member that fails after another broke the gang failed because of it (a primitive
+        // gave up, or it stopped when told): it is cancelled. A deadlock has no culprit: every
+        // member in it failed.
+        let collateral = self
+            .fabric
+            .breakage()
+            .is_some_and(|b| b.kind != TaskErrorKind::Deadlock && b.culprit != Some(rank));
         state.outcome = Some(if collateral {
             Outcome::Cancelled
         } else {
@@ -178,10 +212,32 @@ impl<T: Task + Send> GangLaunch<T> {
     }
 
     pub(crate) fn labels(&self) -> Vec<Option<String>> {
-        self.members
+        self.originals
             .iter()
-            .map(|m| m.meta.label().map(str::to_owned))
+            .map(|m| m.label().map(str::to_owned))
             .collect()
+    }
+}
+
+/// Breaks the gang if the seat running `rank` unwinds (a bug of the runtime's own, or a panic
+/// it did not foresee), so that no other member waits for it. Forgotten on the normal path.
+struct BreakOnUnwind<'a, T: Task + Send> {
+    launch: &'a GangLaunch<T>,
+    rank: usize,
+}
+
+impl<T: Task + Send> Drop for BreakOnUnwind<'_, T> {
+    fn drop(&mut self) {
+        let label = self.launch.label(self.rank);
+        self.launch.fabric.break_with(
+            Some(self.rank),
+            TaskErrorKind::GangBroken,
+            format!(
+                "rank {} (`{label}`) was lost to a panic outside its task",
+                self.rank
+            ),
+        );
+        self.launch.fabric.depart(self.rank);
     }
 }
 
@@ -249,7 +305,7 @@ impl<T: Task + Send> TaskLink for GangLink<T> {
     }
 
     fn label(&self, task: usize) -> Option<&str> {
-        self.launch.members[task].meta.label()
+        self.launch.originals[task].label()
     }
 
     fn stop_requested(&self) -> bool {

@@ -32,6 +32,9 @@ pub(crate) struct SeatWatch {
     /// Set by the hub when it abandons this seat: the attempt it runs is no longer live, and
     /// the thread exits when that attempt returns.
     retired: AtomicBool,
+    /// Set once, by whichever comes first of the seat leaving and the hub abandoning it: only
+    /// that one takes the seat off the count of active seats.
+    settled: AtomicBool,
 }
 
 impl SeatWatch {
@@ -60,7 +63,7 @@ impl SeatWatch {
     fn deadline(&self, epoch: Instant) -> Option<Instant> {
         match self.deadline.load(Ordering::SeqCst) {
             0 => None,
-            stamp => Some(epoch + Duration::from_nanos(stamp - 1)),
+            stamp => epoch.checked_add(Duration::from_nanos(stamp - 1)),
         }
     }
 
@@ -70,6 +73,11 @@ impl SeatWatch {
 
     pub(crate) fn retire(&self) {
         self.retired.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether this call is the one that settles the seat (see `settled`).
+    fn settle(&self) -> bool {
+        !self.settled.swap(true, Ordering::SeqCst)
     }
 }
 
@@ -121,6 +129,7 @@ impl SeatRegistry {
             task: AtomicUsize::new(IDLE),
             deadline: AtomicU64::new(0),
             retired: AtomicBool::new(false),
+            settled: AtomicBool::new(false),
         });
         self.watches().push(Arc::clone(&watch));
         watch
@@ -129,14 +138,25 @@ impl SeatRegistry {
     /// A seat that had nothing more to do leaves; the last one wakes the hub.
     pub(crate) fn leave(&self, watch: &SeatWatch) {
         self.watches().retain(|w| w.id != watch.id);
-        self.uncount();
+        if watch.settle() {
+            self.uncount();
+        }
     }
 
-    /// Forgets a seat the hub abandoned (it will never `leave`).
+    /// Forgets a seat the hub abandoned (it will not `leave`; if it already did, nothing more
+    /// is taken off the count).
     pub(crate) fn abandon(&self, watch: &SeatWatch) {
         watch.retire();
         self.watches().retain(|w| w.id != watch.id);
-        self.uncount();
+        if watch.settle() {
+            self.uncount();
+        }
+    }
+
+    /// Every seat still registered: for the hub to abandon once the execution deadline has
+    /// passed and their grace is over.
+    pub(crate) fn all(&self) -> Vec<Arc<SeatWatch>> {
+        self.watches().clone()
     }
 
     /// Takes back the count of a seat that could not be started.
@@ -208,11 +228,17 @@ impl<'a> Leaving<'a> {
 
 impl Drop for Leaving<'_> {
     fn drop(&mut self) {
-        if !self.settled && !self.watch.is_retired() {
+        if !self.settled {
             self.watch.end();
             self.registry.leave(self.watch);
         }
     }
+}
+
+/// The deadline `timeout` after `start`; none if it is too far to represent (as with
+/// `Duration::MAX`), which is the same as no deadline.
+pub(crate) fn deadline_after(start: Instant, timeout: Option<Duration>) -> Option<Instant> {
+    timeout.and_then(|t| start.checked_add(t))
 }
 
 /// The shortest of the per-task timeouts and the manager's default, if any task has one.

@@ -68,8 +68,9 @@ fn decode<T: DeserializeOwned>(key: &str, value: Value) -> Result<T, TaskError> 
     })
 }
 
-/// Checks, before each operation, that the caller may still act (a task's incarnation that was
-/// ended may no longer read or write).
+/// Checks, under the board's lock for each operation, that the caller may still act (a task's
+/// incarnation that was ended may no longer read or write). It may take the caller's slot
+/// lock: the order is always board, then slot.
 pub(crate) trait Gate {
     fn admit(&self) -> Result<(), TaskError>;
 }
@@ -102,8 +103,11 @@ impl<'a> Whiteboard<'a> {
     /// # Errors
     /// If this incarnation has ended, or the stored value is not a `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, TaskError> {
-        self.gate.admit()?;
-        let value = self.store.entries().get(key).cloned();
+        let value = {
+            let entries = self.store.entries();
+            self.gate.admit()?;
+            entries.get(key).cloned()
+        };
         value.map(|v| decode(key, v)).transpose()
     }
 
@@ -113,8 +117,9 @@ impl<'a> Whiteboard<'a> {
     /// If this incarnation has ended, or `value` cannot be serialized.
     pub fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), TaskError> {
         let value = encode(key, value)?;
+        let mut entries = self.store.entries();
         self.gate.admit()?;
-        self.store.entries().insert(key.to_owned(), value);
+        entries.insert(key.to_owned(), value);
         Ok(())
     }
 
@@ -131,8 +136,8 @@ impl<'a> Whiteboard<'a> {
     ) -> Result<bool, TaskError> {
         let current = current.map(|c| encode(key, c)).transpose()?;
         let new = encode(key, new)?;
-        self.gate.admit()?;
         let mut entries = self.store.entries();
+        self.gate.admit()?;
         if entries.get(key) != current.as_ref() {
             return Ok(false);
         }
@@ -170,14 +175,19 @@ impl<'a> Whiteboard<'a> {
         F: FnMut(Option<T>) -> Option<T>,
     {
         loop {
-            self.gate.admit()?;
-            let before = self.store.entries().get(key).cloned();
+            let before = {
+                let entries = self.store.entries();
+                self.gate.admit()?;
+                entries.get(key).cloned()
+            };
             let current = before.clone().map(|v| decode::<T>(key, v)).transpose()?;
             let Some(next) = f(current) else {
                 return before.map(|v| decode(key, v)).transpose();
             };
             let encoded = encode(key, &next)?;
             let mut entries = self.store.entries();
+            // `f` may have taken long: the caller's incarnation may have ended meanwhile.
+            self.gate.admit()?;
             if entries.get(key) == before.as_ref() {
                 entries.insert(key.to_owned(), encoded);
                 return Ok(Some(next));

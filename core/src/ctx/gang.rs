@@ -98,7 +98,17 @@ impl<P: Policy> Ctx<P> {
         self.check_root(root, "broadcast")?;
         let size = self.size();
         let contribution = if self.rank() == root {
-            value.map(Parcel::new)
+            // The root that has nothing to give is the one at fault: it fails here, and its
+            // failure ends the round for the others.
+            let Some(value) = value else {
+                return Err(TaskError::new(
+                    TaskErrorKind::Misuse,
+                    format!(
+                        "broadcast: the root, rank {root}, passed `None`: the root passes `Some(value)`"
+                    ),
+                ));
+            };
+            Some(Parcel::new(value))
         } else {
             None
         };
@@ -108,14 +118,13 @@ impl<P: Policy> Ctx<P> {
             contribution,
             (TypeId::of::<T>(), type_name::<T>()),
             &mut |mut contributions| {
-                let Some(parcel) = contributions[root].take() else {
-                    return Err(TaskError::new(
-                        TaskErrorKind::Misuse,
-                        format!("broadcast: the root, rank {root}, passed `None`: the root passes `Some(value)`"),
-                    ));
-                };
-                let value: T = parcel.open();
-                Ok((0..size).map(|_| Some(Parcel::new(value.clone()))).collect())
+                let value: T = contributions[root]
+                    .take()
+                    .expect("the root of a broadcast always contributes")
+                    .open();
+                Ok((0..size)
+                    .map(|_| Some(Parcel::new(value.clone())))
+                    .collect())
             },
         )?;
         Ok(output

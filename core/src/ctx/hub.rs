@@ -14,7 +14,7 @@ use crate::{Policy, TaskError};
 
 impl<P: Policy> Gate for Ctx<P> {
     fn admit(&self) -> Result<(), TaskError> {
-        if self.link.is_live(self.task, self.attempt) {
+        if self.is_live_now() {
             Ok(())
         } else {
             Err(stale(self.label(), "whiteboard access"))
@@ -61,7 +61,7 @@ impl<P: Policy> Ctx<P> {
             fabric: self.link.fabric(),
         };
         let reply = services.serve(Box::new(query), type_name::<Q>(), &call, || {
-            self.link.is_live(self.task, self.attempt)
+            self.is_live_now()
         })?;
         reply.downcast::<R>().map(|r| *r).map_err(|_| {
             TaskError::new(

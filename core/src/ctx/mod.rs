@@ -124,6 +124,13 @@ impl<P: Policy> Ctx<P> {
         });
     }
 
+    /// Whether this attempt is still the live incarnation: its deadline has not passed (the
+    /// hub may not have noticed yet) and the manager has not ended it.
+    pub(crate) fn is_live_now(&self) -> bool {
+        self.deadline.is_none_or(|d| Instant::now() < d)
+            && self.link.is_live(self.task, self.attempt)
+    }
+
     pub(crate) fn link(&self) -> &dyn TaskLink {
         &*self.link
     }

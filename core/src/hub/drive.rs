@@ -6,11 +6,15 @@ use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crate::pool::threads::{SeatJob, ThreadSeats};
-use crate::seat::{SeatRegistry, SeatWatch};
+use crate::seat::{SeatRegistry, SeatWatch, deadline_after};
 
 /// The hub's timer is no finer than this: it bounds how often it wakes for deadlines that are
 /// (nearly) due, so a zero timeout cannot make it spin.
 const TIMER_GRAIN: Duration = Duration::from_micros(100);
+
+/// How long seats that are not in an attempt may take to leave once the execution deadline has
+/// passed, before the hub abandons them too.
+const DEADLINE_GRACE: Duration = Duration::from_millis(5);
 
 /// What the hub needs of a board (a farm, or one launch of a gang).
 pub(crate) trait Board: Send + Sync {
@@ -67,9 +71,19 @@ pub(crate) fn drive<B: Board>(
                 }
             }
             driven.deadline_passed = true;
-            // The seats left are idle or about to see the stop: they leave at once.
-            while registry.active() > 0 {
+            // The seats left were idle, or are about to see the stop: they leave at once, unless
+            // they are busy in the user's code outside any attempt (a slow `Drop` of a value
+            // the farm threw away, say). After a short grace, those are abandoned too.
+            let grace = Instant::now() + DEADLINE_GRACE;
+            while registry.active() > 0 && Instant::now() < grace {
                 let _ = left.recv_timeout(TIMER_GRAIN);
+            }
+            for watch in registry.all() {
+                registry.abandon(&watch);
+                driven.abandoned += 1;
+                if let Err(e) = seats.replace(watch.seat) {
+                    driven.spawn_error.get_or_insert(e.to_string());
+                }
             }
             break;
         }
@@ -94,7 +108,7 @@ pub(crate) fn drive<B: Board>(
         // Attempts that start after this look have deadlines no sooner than `now` plus the
         // shortest timeout: wake by then to see them.
         for bound in [
-            registry.shortest_timeout.map(|t| now + t),
+            deadline_after(now, registry.shortest_timeout),
             execution_deadline,
         ]
         .into_iter()

@@ -13,6 +13,7 @@ use std::sync::{Mutex, PoisonError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::attempt;
 use crate::capability::AllowsHubPush;
 use crate::fabric::{Fabric, Parcel};
 use crate::task_error::TaskErrorKind;
@@ -57,13 +58,16 @@ impl HubServices {
                     .into(),
             ));
         };
+        let mut handler = handler.lock().unwrap_or_else(PoisonError::into_inner);
+        // Checked once the hub is free to answer: the incarnation may have ended while it
+        // waited for the handler.
         if !live() {
             return Err(stale(&call.from.label, "request"));
         }
-        let mut handler = handler.lock().unwrap_or_else(PoisonError::into_inner);
         let reply = catch_unwind(AssertUnwindSafe(|| handler(query, query_type, call)))
             .unwrap_or_else(|payload| {
                 let panic = TaskError::panicked(&*payload);
+                attempt::discard(payload);
                 Err(TaskError::new(
                     TaskErrorKind::Misuse,
                     format!("the hub's request handler {panic}"),
@@ -73,6 +77,7 @@ impl HubServices {
         // The reply is dropped, never delivered, if the incarnation that asked has ended while
         // the hub was answering.
         if !live() {
+            attempt::discard(reply);
             return Err(stale(&call.from.label, "reply"));
         }
         reply
@@ -84,7 +89,9 @@ impl HubServices {
             let report = report();
             let mut callback = callback.lock().unwrap_or_else(PoisonError::into_inner);
             // A panicking progress callback must not fail the task that reported.
-            let _ = catch_unwind(AssertUnwindSafe(|| callback(&report)));
+            if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(&report))) {
+                attempt::discard(payload);
+            }
         }
     }
 }

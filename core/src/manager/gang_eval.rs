@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use super::{Run, conclude};
-use crate::gang::GangLaunch;
+use crate::gang::{GangLaunch, Original};
 use crate::hub::{Driven, drive};
 use crate::outcome::FailedAttempt;
 use crate::pool::Spokes;
@@ -44,12 +44,14 @@ pub(super) fn eval<T: Task + Send>(
         return Err(run.refuse(kind, tasks));
     }
 
+    // The members as submitted; each launch clones them on their own seats.
+    let originals: Arc<[Original<T>]> = tasks.into_iter().map(Original::new).collect();
     let mut earlier: Vec<Vec<FailedAttempt>> = (0..size).map(|_| Vec::new()).collect();
     let mut abandoned = 0;
     let mut launch = 0;
     loop {
         let (board, left) = GangLaunch::new(
-            tasks.clone(),
+            Arc::clone(&originals),
             launch,
             run.options.timeout_per_task,
             Arc::clone(&run.services),

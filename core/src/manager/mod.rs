@@ -18,6 +18,7 @@ use crate::capability::{
 use crate::hub::{Hub, HubServices, Progress};
 use crate::policy::Shape;
 use crate::report::{EarlyStop, TaskRecord};
+use crate::seat::deadline_after;
 use crate::task::Task;
 use crate::task_error::TaskErrorKind;
 use crate::whiteboard::{WhiteboardStore, encode};
@@ -275,7 +276,7 @@ pub(crate) struct Run {
 
 impl Run {
     pub(crate) fn execution_deadline(&self) -> Option<Instant> {
-        self.options.execution.map(|limit| self.started + limit)
+        deadline_after(self.started, self.options.execution)
     }
 
     /// Fails the call before any task ran: every task is `Cancelled` in the report.

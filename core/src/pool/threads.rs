@@ -143,11 +143,11 @@ fn seat_main(seat: usize, inbox: &Arc<Inbox>) {
                 // Task panics are caught inside `run`. What unwinds out of it (a result whose
                 // `Drop` panics, say) has already left the board; the thread stays in the pool
                 // unless the pool has let go of it.
-                match catch_unwind(AssertUnwindSafe(|| job.run(seat))) {
-                    Ok(SeatEnd::Left) => {}
-                    Ok(SeatEnd::Retired) => return,
-                    Err(_) if Arc::strong_count(inbox) == 1 => return,
-                    Err(_) => {}
+                let end = catch_unwind(AssertUnwindSafe(|| job.run(seat)));
+                // A seat the pool has let go of (abandoned and replaced) exits, however its
+                // work ended: no one will post to its inbox again.
+                if matches!(end, Ok(SeatEnd::Retired)) || Arc::strong_count(inbox) == 1 {
+                    return;
                 }
             }
             Mail::Quit => return,
