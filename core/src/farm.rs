@@ -411,6 +411,10 @@ impl<T: Task + Send> TaskLink for FarmLink<T> {
             .is_some_and(|l| l.attempt == attempt && l.watch == self.watch.id)
     }
 
+    fn adopt_group(&self, pgid: i32, running: bool) {
+        self.watch.adopt_group(pgid, running);
+    }
+
     fn services(&self) -> &HubServices {
         &self.farm.services
     }

@@ -323,6 +323,10 @@ impl<T: Task + Send> TaskLink for GangLink<T> {
                 .is_some_and(|(id, _)| id == self.watch.id)
     }
 
+    fn adopt_group(&self, pgid: i32, running: bool) {
+        self.watch.adopt_group(pgid, running);
+    }
+
     fn services(&self) -> &HubServices {
         &self.launch.services
     }

@@ -6,6 +6,7 @@
 
 mod attempt;
 pub mod capability;
+pub mod coprocess;
 mod ctx;
 mod error;
 mod fabric;
@@ -23,6 +24,7 @@ mod task;
 mod task_error;
 mod whiteboard;
 
+pub use coprocess::{commands, coprocess};
 pub use ctx::{Ctx, CtxStaysOnItsSpoke};
 pub use error::{Error, ErrorKind};
 pub use hub::{Hub, Progress, Requester};

@@ -35,6 +35,9 @@ pub(crate) struct SeatWatch {
     /// Set once, by whichever comes first of the seat leaving and the hub abandoning it: only
     /// that one takes the seat off the count of active seats.
     settled: AtomicBool,
+    /// The process groups of the coprocesses the running attempt has started and not yet seen
+    /// end: the hub ends them if it abandons the seat.
+    groups: Mutex<Vec<i32>>,
 }
 
 impl SeatWatch {
@@ -73,6 +76,24 @@ impl SeatWatch {
 
     pub(crate) fn retire(&self) {
         self.retired.store(true, Ordering::SeqCst);
+    }
+
+    /// Records that the running attempt runs coprocess group `pgid`, or no longer does.
+    pub(crate) fn adopt_group(&self, pgid: i32, running: bool) {
+        let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
+        if running {
+            groups.push(pgid);
+        } else {
+            groups.retain(|&g| g != pgid);
+        }
+    }
+
+    /// The coprocess groups the running attempt has started and not yet seen end.
+    pub(crate) fn groups(&self) -> Vec<i32> {
+        self.groups
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Whether this call is the one that settles the seat (see `settled`).
@@ -130,6 +151,7 @@ impl SeatRegistry {
             deadline: AtomicU64::new(0),
             retired: AtomicBool::new(false),
             settled: AtomicBool::new(false),
+            groups: Mutex::new(Vec::new()),
         });
         self.watches().push(Arc::clone(&watch));
         watch

@@ -40,6 +40,9 @@ pub enum TaskErrorKind {
     /// This incarnation was ended (timed out, cancelled or replaced): the hub dropped the reply
     /// or the write.
     Stale,
+    /// An external command (a coprocess) failed: the error's source is a
+    /// [`CoprocessError`](crate::coprocess::CoprocessError) that says how.
+    Coprocess,
 }
 
 impl TaskError {
@@ -60,6 +63,16 @@ impl TaskError {
             message,
             source: None,
         }))
+    }
+
+    /// An error of `kind` that keeps `source`, and its text.
+    pub(crate) fn with_source(
+        kind: TaskErrorKind,
+        source: impl StdError + Send + Sync + 'static,
+    ) -> Self {
+        let mut error = Self::from(source);
+        error.0.kind = kind;
+        error
     }
 
     /// A panic caught on a spoke, with the panic's message.

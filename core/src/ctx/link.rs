@@ -22,4 +22,7 @@ pub(crate) trait TaskLink: Send + Sync {
     fn fabric(&self) -> Option<&Fabric> {
         None
     }
+    /// Records that this seat's attempt runs coprocess group `pgid` (or no longer does), so
+    /// that the hub can end it if it abandons the seat.
+    fn adopt_group(&self, pgid: i32, running: bool);
 }

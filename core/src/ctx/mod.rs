@@ -9,6 +9,7 @@
 //! [`CtxStaysOnItsSpoke`] says why in the compiler's message), and a task only ever sees it
 //! behind a reference that ends with the task.
 
+mod coprocess;
 mod gang;
 mod hub;
 pub(crate) mod link;

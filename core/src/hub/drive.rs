@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
+use crate::coprocess;
 use crate::pool::threads::{SeatJob, ThreadSeats};
 use crate::seat::{SeatRegistry, SeatWatch, deadline_after};
 
@@ -52,6 +53,16 @@ pub(crate) fn drive<B: Board>(
 ) -> Driven {
     let registry = board.registry();
     let mut driven = Driven::default();
+    // Coprocess groups of abandoned attempts: told to stop at once, gone before this returns.
+    let mut orphans: Vec<i32> = Vec::new();
+    let mut abandon = |watch: &SeatWatch, driven: &mut Driven| {
+        registry.abandon(watch);
+        driven.abandoned += 1;
+        for pgid in watch.groups() {
+            coprocess::signal_group(pgid, libc::SIGTERM);
+            orphans.push(pgid);
+        }
+    };
     for seat in 0..count {
         registry.expect_seat();
         seats.post(seat, Arc::clone(job));
@@ -63,8 +74,7 @@ pub(crate) fn drive<B: Board>(
             board.stop_for_deadline();
             for watch in registry.busy() {
                 if board.expire(&watch, now, true) {
-                    registry.abandon(&watch);
-                    driven.abandoned += 1;
+                    abandon(&watch, &mut driven);
                     if let Err(e) = seats.replace(watch.seat) {
                         driven.spawn_error.get_or_insert(e.to_string());
                     }
@@ -79,8 +89,7 @@ pub(crate) fn drive<B: Board>(
                 let _ = left.recv_timeout(TIMER_GRAIN);
             }
             for watch in registry.all() {
-                registry.abandon(&watch);
-                driven.abandoned += 1;
+                abandon(&watch, &mut driven);
                 if let Err(e) = seats.replace(watch.seat) {
                     driven.spawn_error.get_or_insert(e.to_string());
                 }
@@ -94,8 +103,7 @@ pub(crate) fn drive<B: Board>(
                 // Count the replacement before forgetting the abandoned seat, so the count of
                 // active seats never touches zero in between.
                 registry.expect_seat();
-                registry.abandon(&watch);
-                driven.abandoned += 1;
+                abandon(&watch, &mut driven);
                 match seats.replace(watch.seat) {
                     Ok(()) => seats.post(watch.seat, Arc::clone(job)),
                     Err(e) => {
@@ -125,5 +133,6 @@ pub(crate) fn drive<B: Board>(
             }
         }
     }
+    coprocess::terminate(&orphans, coprocess::DEFAULT_GRACE);
     driven
 }
