@@ -34,6 +34,23 @@ pub(crate) fn run<T: Task>(
     }
 }
 
+/// As `run`, but the attempt runs on this seat's spoke process: the copy is made here, its
+/// arguments cross to the spoke, and its result (or how the spoke died) comes back.
+pub(crate) fn ship<T: Task>(
+    copy: impl FnOnce() -> T,
+    shipment: &crate::pool::processes::Shipment<'_>,
+    ctx: &Ctx<T::Policy>,
+) -> Result<T::Output, Outcome<Infallible>> {
+    match catch_unwind(AssertUnwindSafe(copy)) {
+        Ok(body) => crate::pool::processes::run(body, shipment, ctx),
+        Err(payload) => {
+            let error = TaskError::panicked(&*payload);
+            discard(payload);
+            Err(Outcome::Failed(error))
+        }
+    }
+}
+
 /// Drops a value of the user's that the runtime does not keep (a late result, a panic's
 /// payload), containing any panic its `Drop` raises.
 pub(crate) fn discard<V>(value: V) {

@@ -67,6 +67,21 @@ pub enum ErrorKind {
         /// Why serialization failed.
         reason: String,
     },
+    /// The tasks cannot cross to process spokes: their arguments or result are not serde
+    /// values.
+    #[error("{reason}")]
+    Unwired {
+        /// Which task, what does not cross, and what to do.
+        reason: String,
+    },
+    /// Process spokes do not run tasks of this policy yet.
+    #[error(
+        "`{policy}` tasks cannot run on process spokes yet: they talk to the hub or to each other while they run, and those messages do not cross processes yet; use `Pool::threads(n)`"
+    )]
+    NotOnProcesses {
+        /// The policy.
+        policy: &'static str,
+    },
     /// A gang was asked for with no members.
     #[error("a gang needs at least one member, but `gang(0, ..)` asked for none")]
     EmptyGang,

@@ -15,6 +15,7 @@ use crate::attempt;
 use crate::ctx::link::TaskLink;
 use crate::hub::{Board, HubServices};
 use crate::outcome::FailedAttempt;
+use crate::pool::processes::Shipment;
 use crate::pool::threads::{SeatEnd, SeatJob};
 use crate::report::{EarlyStop, TaskRecord};
 use crate::seat::{Leaving, SeatRegistry, SeatWatch, deadline_after};
@@ -29,7 +30,15 @@ pub(crate) struct FarmRules {
     pub(crate) race: bool,
     /// Checked by seats between tasks; set only where no hub thread watches (the serial pool).
     pub(crate) inline_deadline: Option<Instant>,
+    /// Whether attempts run on the seats' spoke processes rather than on the seats' threads.
+    pub(crate) remote: bool,
+    /// A task that crashed its spoke this many times is not retried again.
+    pub(crate) crash_limit: u32,
 }
+
+/// How much later than an attempt's deadline the hub expires it itself, on a process pool,
+/// where the proxy kills its spoke at the deadline.
+const PROXY_SLACK: Duration = Duration::from_millis(250);
 
 /// The attempt a slot's task is running now.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -41,6 +50,7 @@ struct Live {
 
 struct SlotState<T: Task> {
     started: u32,
+    crashes: u32,
     live: Option<Live>,
     earlier: Vec<FailedAttempt>,
     outcome: Option<Outcome<T::Output>>,
@@ -106,6 +116,7 @@ impl<T: Task + Send> Farm<T> {
                     task: Mutex::new(task),
                     state: Mutex::new(SlotState {
                         started: 0,
+                        crashes: 0,
                         live: None,
                         earlier: Vec::new(),
                         outcome: None,
@@ -222,8 +233,13 @@ impl<T: Task + Send> Farm<T> {
         let (attempt, deadline) = {
             let mut state = slot.lock();
             let deadline = deadline_after(Instant::now(), timeout);
-            // Publish first, then look at the stop flag: see the `seat` module.
-            watch.begin(self.registry.epoch, task, deadline);
+            // Publish first, then look at the stop flag: see the `seat` module. A proxy kills
+            // its spoke at the deadline itself: the hub steps in only if the proxy is late.
+            let watched = match deadline {
+                Some(d) if self.rules.remote => d.checked_add(PROXY_SLACK),
+                other => other,
+            };
+            watch.begin(self.registry.epoch, task, watched);
             if self.is_stopped() || state.outcome.is_some() {
                 watch.end();
                 return Next::Claim;
@@ -239,7 +255,18 @@ impl<T: Task + Send> Farm<T> {
         };
 
         let ctx = Ctx::new(Arc::clone(link), task, attempt, self.slots.len(), deadline);
-        let verdict = attempt::run(|| slot.copy(), &ctx, deadline);
+        let verdict = if self.rules.remote {
+            let shipment = Shipment {
+                task,
+                attempt,
+                size: self.slots.len(),
+                label: slot.meta.label(),
+                deadline,
+            };
+            attempt::ship(|| slot.copy(), &shipment, &ctx)
+        } else {
+            attempt::run(|| slot.copy(), &ctx, deadline)
+        };
         drop(ctx);
         watch.end();
 
@@ -300,19 +327,18 @@ impl<T: Task + Send> Farm<T> {
             state.outcome = Some(Outcome::Cancelled);
             return false;
         }
-        if attempt < self.rules.retries {
+        if matches!(failure, Outcome::Crashed(_)) {
+            state.crashes += 1;
+        }
+        // A task that keeps crashing its spoke is not retried for ever.
+        if attempt < self.rules.retries && state.crashes < self.rules.crash_limit {
             state.earlier.push(FailedAttempt {
                 attempt,
                 outcome: failure,
             });
             return true;
         }
-        state.outcome = Some(match failure {
-            Outcome::Done(never) => match never {},
-            Outcome::Failed(e) => Outcome::Failed(e),
-            Outcome::TimedOut => Outcome::TimedOut,
-            Outcome::Cancelled => Outcome::Cancelled,
-        });
+        state.outcome = Some(failure.widen());
         if self.rules.halt_on_failure {
             let _ = self.stop_for(EarlyStop::Halted { culprit: task });
         }

@@ -178,7 +178,7 @@ impl<T: Task + Send> GangLaunch<T> {
             Outcome::Cancelled
         } else {
             self.break_for(rank, &failure);
-            to_outcome(failure)
+            failure.widen()
         });
         drop(state);
         self.fabric.depart(rank);
@@ -238,15 +238,6 @@ impl<T: Task + Send> Drop for BreakOnUnwind<'_, T> {
             ),
         );
         self.launch.fabric.depart(self.rank);
-    }
-}
-
-fn to_outcome<O>(failure: Outcome<Infallible>) -> Outcome<O> {
-    match failure {
-        Outcome::Done(never) => match never {},
-        Outcome::Failed(e) => Outcome::Failed(e),
-        Outcome::TimedOut => Outcome::TimedOut,
-        Outcome::Cancelled => Outcome::Cancelled,
     }
 }
 

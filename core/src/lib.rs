@@ -20,16 +20,18 @@ mod policy;
 mod pool;
 mod report;
 mod seat;
+mod spoke;
 mod task;
 mod task_error;
 mod whiteboard;
+mod wire;
 
 pub use coprocess::{commands, coprocess};
 pub use ctx::{Ctx, CtxStaysOnItsSpoke};
 pub use error::{Error, ErrorKind};
 pub use hub::{Hub, Progress, Requester};
-pub use manager::Manager;
-pub use outcome::{FailedAttempt, Outcome};
+pub use manager::{DEFAULT_CRASH_LIMIT, Manager};
+pub use outcome::{Crash, FailedAttempt, Outcome};
 pub use parallel_error::{ParallelError, TaskFailure};
 pub use policy::{CoarseList, CoarseRace, CoarseSingleton, FineGeneral, FineLimited, Policy};
 pub use pool::Pool;
@@ -41,7 +43,10 @@ pub use whiteboard::{Whiteboard, WhiteboardSnapshot};
 /// What the code `#[pclosure]` generates names, and nothing else. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::spoke::{TASKS, TaskEntry};
     pub use crate::task::TaskMeta;
+    pub use crate::wire::{Codec, NotSerde, Probe, ViaSerde};
+    pub use linkme;
     pub use serde;
 
     /// Clones one task argument; generated code names the argument's type explicitly, so an

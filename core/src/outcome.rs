@@ -4,11 +4,12 @@ use std::convert::Infallible;
 use std::fmt;
 
 use crate::TaskError;
+use crate::coprocess::Status;
 
 /// How one task ended: its final attempt's result as the manager recorded it.
 ///
-/// Marked `#[non_exhaustive]`: spokes that can crash (processes, later) add a variant, so a
-/// `match` needs a `_` arm.
+/// Marked `#[non_exhaustive]`: kinds of spokes to come may add outcomes, so a `match` needs a
+/// `_` arm.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Outcome<T> {
@@ -23,6 +24,30 @@ pub enum Outcome<T> {
     /// member failed, or the execution deadline passed. A task that never started has
     /// [`TaskRecord::attempts`](crate::TaskRecord::attempts) `== 0`.
     Cancelled,
+    /// The process spoke running the task died under it (a segmentation fault, an abort, the
+    /// out-of-memory killer, `exit`): only that spoke died, and it was replaced. Only process
+    /// spokes can report it; a thread spoke cannot survive such a crash.
+    Crashed(Crash),
+}
+
+/// How a process spoke died under its task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Crash {
+    pub(crate) status: Status,
+}
+
+impl Crash {
+    /// How the spoke process ended: the exit code, or the signal (and whether the kernel's
+    /// out-of-memory killer sent it).
+    pub fn status(&self) -> Status {
+        self.status
+    }
+}
+
+impl fmt::Display for Crash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "its spoke process {}", self.status)
+    }
 }
 
 impl<T> fmt::Display for Outcome<T> {
@@ -33,6 +58,7 @@ impl<T> fmt::Display for Outcome<T> {
             Outcome::Failed(e) => write!(f, "failed: {e}"),
             Outcome::TimedOut => f.write_str("timed out"),
             Outcome::Cancelled => f.write_str("cancelled"),
+            Outcome::Crashed(crash) => write!(f, "crashed: {crash}"),
         }
     }
 }
@@ -43,9 +69,12 @@ impl<T> Outcome<T> {
         matches!(self, Outcome::Done(_))
     }
 
-    /// Whether the task itself failed or timed out (a cancellation is not a failure).
+    /// Whether the task itself failed, timed out or crashed (a cancellation is not a failure).
     pub fn is_failure(&self) -> bool {
-        matches!(self, Outcome::Failed(_) | Outcome::TimedOut)
+        matches!(
+            self,
+            Outcome::Failed(_) | Outcome::TimedOut | Outcome::Crashed(_)
+        )
     }
 
     /// The value, if the task returned one.
@@ -79,6 +108,20 @@ impl<T> Outcome<T> {
             Outcome::Failed(e) => Ok(Outcome::Failed(e)),
             Outcome::TimedOut => Ok(Outcome::TimedOut),
             Outcome::Cancelled => Ok(Outcome::Cancelled),
+            Outcome::Crashed(crash) => Ok(Outcome::Crashed(crash)),
+        }
+    }
+}
+
+impl Outcome<Infallible> {
+    /// The same unsuccessful outcome, as an outcome of any value type.
+    pub(crate) fn widen<O>(self) -> Outcome<O> {
+        match self {
+            Outcome::Done(never) => match never {},
+            Outcome::Failed(e) => Outcome::Failed(e),
+            Outcome::TimedOut => Outcome::TimedOut,
+            Outcome::Cancelled => Outcome::Cancelled,
+            Outcome::Crashed(crash) => Outcome::Crashed(crash),
         }
     }
 }

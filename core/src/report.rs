@@ -217,13 +217,14 @@ impl<T> Report<T> {
 impl<T> fmt::Display for Report<T> {
     /// One line: how many tasks ended how.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (mut done, mut failed, mut timed_out, mut cancelled) = (0, 0, 0, 0);
+        let (mut done, mut failed, mut timed_out, mut cancelled, mut crashed) = (0, 0, 0, 0, 0);
         for o in self.outcomes() {
             match o {
                 Outcome::Done(_) => done += 1,
                 Outcome::Failed(_) => failed += 1,
                 Outcome::TimedOut => timed_out += 1,
                 Outcome::Cancelled => cancelled += 1,
+                Outcome::Crashed(_) => crashed += 1,
             }
         }
         let tasks = match self.records.len() {
@@ -232,9 +233,14 @@ impl<T> fmt::Display for Report<T> {
         };
         write!(
             f,
-            "{}: {tasks}: {done} done, {failed} failed, {timed_out} timed out, {cancelled} cancelled in {:.3?}",
-            self.policy, self.elapsed
+            "{}: {tasks}: {done} done, {failed} failed, {timed_out} timed out, {cancelled} cancelled",
+            self.policy
         )?;
+        // Only process spokes can crash: the count appears when there is something to count.
+        if crashed > 0 {
+            write!(f, ", {crashed} crashed")?;
+        }
+        write!(f, " in {:.3?}", self.elapsed)?;
         if self.abandoned > 0 {
             write!(f, " ({} threads abandoned)", self.abandoned)?;
         }

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::wire::Codec;
 use crate::{Ctx, Policy, TaskError};
 
 /// A typed task: a serial function bound to a policy, with its arguments.
@@ -17,6 +18,13 @@ pub trait Task: Clone + 'static {
     type Output: Send + 'static;
     /// The task function's name, e.g. `"edge"`: default labels are `name#index`.
     const NAME: &'static str;
+    /// Where the task is defined (`module::path::name (file:line)`): how a process spoke,
+    /// running the same program, finds it.
+    #[doc(hidden)]
+    const PATH: &'static str;
+    /// The task's arguments, as one value.
+    #[doc(hidden)]
+    type Args;
 
     /// The task's meta options (label, timeout).
     #[doc(hidden)]
@@ -25,6 +33,22 @@ pub trait Task: Clone + 'static {
     /// Runs the task's body once, consuming this copy of its arguments.
     #[doc(hidden)]
     fn call(self, ctx: &Ctx<Self::Policy>) -> Result<Self::Output, TaskError>;
+
+    /// This copy's arguments, as one value (to send them to a process spoke).
+    #[doc(hidden)]
+    fn into_args(self) -> Self::Args;
+
+    /// A task from its arguments (in a process spoke).
+    #[doc(hidden)]
+    fn from_args(args: Self::Args) -> Self;
+
+    /// How the arguments cross to a process spoke, if they can (they are serde values).
+    #[doc(hidden)]
+    fn args_codec() -> Option<Codec<Self::Args>>;
+
+    /// How the result crosses back, if it can.
+    #[doc(hidden)]
+    fn output_codec() -> Option<Codec<Self::Output>>;
 }
 
 /// A task's meta options: how reports name it and how long it may run.

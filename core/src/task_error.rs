@@ -45,6 +45,31 @@ pub enum TaskErrorKind {
     Coprocess,
 }
 
+impl TaskErrorKind {
+    const ALL: [TaskErrorKind; 7] = [
+        TaskErrorKind::Task,
+        TaskErrorKind::Panicked,
+        TaskErrorKind::GangBroken,
+        TaskErrorKind::Deadlock,
+        TaskErrorKind::Misuse,
+        TaskErrorKind::Stale,
+        TaskErrorKind::Coprocess,
+    ];
+
+    /// The kind as one byte, for a process spoke's messages.
+    pub(crate) fn to_wire(self) -> u8 {
+        Self::ALL.iter().position(|&k| k == self).unwrap_or(0) as u8
+    }
+
+    /// The kind a process spoke sent.
+    pub(crate) fn from_wire(byte: u8) -> Self {
+        Self::ALL
+            .get(usize::from(byte))
+            .copied()
+            .unwrap_or(TaskErrorKind::Task)
+    }
+}
+
 impl TaskError {
     /// An error with this message.
     ///

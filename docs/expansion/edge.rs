@@ -85,9 +85,39 @@ const _: () = {
     impl ::spm::Task for Edge {
         type Policy = ::spm::CoarseList;
         type Output = u64;
+        type Args = (String, u32);
         const NAME: &'static str = "edge";
+        const PATH: &'static str = ::core::concat!(
+            ::core::module_path!(),
+            "::",
+            "edge",
+            " (",
+            ::core::file!(),
+            ":",
+            ::core::line!(),
+            ")"
+        );
         fn meta_mut(&mut self) -> &mut ::spm::__private::TaskMeta {
             &mut self.__spm_meta
+        }
+        #[allow(clippy::unused_unit)]
+        fn into_args(self) -> Self::Args {
+            let Self { input, level, .. } = self;
+            (input, level)
+        }
+        #[allow(clippy::unused_unit)]
+        fn from_args((input, level): Self::Args) -> Self {
+            Self::new(input, level)
+        }
+        #[allow(clippy::needless_borrow)]
+        fn args_codec() -> ::core::option::Option<::spm::__private::Codec<Self::Args>> {
+            use ::spm::__private::{NotSerde as _, ViaSerde as _};
+            (&&::spm::__private::Probe::<Self::Args>::new()).codec()
+        }
+        #[allow(clippy::needless_borrow)]
+        fn output_codec() -> ::core::option::Option<::spm::__private::Codec<Self::Output>> {
+            use ::spm::__private::{NotSerde as _, ViaSerde as _};
+            (&&::spm::__private::Probe::<Self::Output>::new()).codec()
         }
         fn call(
             self,
@@ -106,4 +136,7 @@ const _: () = {
             ::spm::TaskReturn::into_task_result(__spm_result)
         }
     }
+    #[::spm::__private::linkme::distributed_slice(::spm::__private::TASKS)]
+    # [linkme (crate = :: spm :: __private :: linkme)]
+    static __SPM_TASK: ::spm::__private::TaskEntry = ::spm::__private::TaskEntry::of::<Edge>();
 };

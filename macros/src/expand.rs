@@ -126,10 +126,37 @@ fn generate(task: &TaskFn, policy: &Ident, krate: &Path) -> TokenStream {
             impl #krate::Task for #struct_name {
                 type Policy = #krate::#policy;
                 #output_item
+                type Args = (#( #types, )*);
                 const NAME: &'static str = #name_text;
+                const PATH: &'static str = ::core::concat!(
+                    ::core::module_path!(), "::", #name_text, " (", ::core::file!(), ":", ::core::line!(), ")"
+                );
 
                 fn meta_mut(&mut self) -> &mut #krate::__private::TaskMeta {
                     &mut self.__spm_meta
+                }
+
+                #[allow(clippy::unused_unit)]
+                fn into_args(self) -> Self::Args {
+                    let Self { #( #names, )* .. } = self;
+                    (#( #names, )*)
+                }
+
+                #[allow(clippy::unused_unit)]
+                fn from_args((#( #names, )*): Self::Args) -> Self {
+                    Self::new(#( #names ),*)
+                }
+
+                #[allow(clippy::needless_borrow)]
+                fn args_codec() -> ::core::option::Option<#krate::__private::Codec<Self::Args>> {
+                    use #krate::__private::{NotSerde as _, ViaSerde as _};
+                    (&&#krate::__private::Probe::<Self::Args>::new()).codec()
+                }
+
+                #[allow(clippy::needless_borrow)]
+                fn output_codec() -> ::core::option::Option<#krate::__private::Codec<Self::Output>> {
+                    use #krate::__private::{NotSerde as _, ViaSerde as _};
+                    (&&#krate::__private::Probe::<Self::Output>::new()).codec()
                 }
 
                 fn call(
@@ -141,6 +168,12 @@ fn generate(task: &TaskFn, policy: &Ident, krate: &Path) -> TokenStream {
                     #run_body
                 }
             }
+
+            // So that a process spoke, running this same program, finds the task by its path.
+            #[#krate::__private::linkme::distributed_slice(#krate::__private::TASKS)]
+            #[linkme(crate = #krate::__private::linkme)]
+            static __SPM_TASK: #krate::__private::TaskEntry =
+                #krate::__private::TaskEntry::of::<#struct_name>();
         };
     }
 }

@@ -70,7 +70,23 @@ pub(crate) fn generate(task: &TaskFn, args: &Args) -> TokenStream {
             impl #krate::Task for #struct_name {
                 type Policy = #krate::#policy;
                 type Output = #output;
+                type Args = ();
                 const NAME: &'static str = #name_text;
+                const PATH: &'static str = #name_text;
+
+                fn into_args(self) -> Self::Args {}
+
+                fn from_args((): Self::Args) -> Self {
+                    ::core::unreachable!("a task with a compile error never runs")
+                }
+
+                fn args_codec() -> ::core::option::Option<#krate::__private::Codec<Self::Args>> {
+                    ::core::option::Option::None
+                }
+
+                fn output_codec() -> ::core::option::Option<#krate::__private::Codec<Self::Output>> {
+                    ::core::option::Option::None
+                }
 
                 fn meta_mut(&mut self) -> &mut #krate::__private::TaskMeta {
                     &mut self.__spm_meta

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::{Input, Output, display};
 use crate::task::{Task, TaskMeta};
 use crate::task_error::TaskErrorKind;
+use crate::wire::{Codec, Probe, ViaSerde as _};
 use crate::{CoarseList, Ctx, Manager, TaskError};
 
 /// One command of a [`commands`] list: a `coarse_list` task that runs it as a coprocess and
@@ -78,10 +79,50 @@ impl RunCommand {
     }
 }
 
+/// What a `RunCommand` carries to a process spoke: everything but its meta options.
+type CommandArgs = (
+    Vec<OsString>,
+    Vec<(OsString, OsString)>,
+    Option<PathBuf>,
+    Input,
+    Option<Duration>,
+);
+
 impl Task for RunCommand {
     type Policy = CoarseList;
     type Output = Output;
+    type Args = CommandArgs;
     const NAME: &'static str = "command";
+    const PATH: &'static str = "spm::coprocess::RunCommand";
+
+    fn into_args(self) -> CommandArgs {
+        (
+            self.argv,
+            self.env,
+            self.current_dir,
+            self.stdin,
+            self.grace,
+        )
+    }
+
+    fn from_args((argv, env, current_dir, stdin, grace): CommandArgs) -> Self {
+        Self {
+            argv,
+            env,
+            current_dir,
+            stdin,
+            grace,
+            meta: TaskMeta::default(),
+        }
+    }
+
+    fn args_codec() -> Option<Codec<CommandArgs>> {
+        (&&Probe::<CommandArgs>::new()).codec()
+    }
+
+    fn output_codec() -> Option<Codec<Output>> {
+        (&&Probe::<Output>::new()).codec()
+    }
 
     fn meta_mut(&mut self) -> &mut TaskMeta {
         &mut self.meta

@@ -71,7 +71,7 @@ pub fn coprocess(program: impl AsRef<OsStr>) -> Coprocess<'static> {
 }
 
 /// What a coprocess reads on its standard input.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub enum Input {
     /// Nothing (`/dev/null`). The default.
     #[default]
@@ -347,7 +347,7 @@ impl fmt::Debug for Coprocess<'_> {
 }
 
 /// How a command ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Status {
     /// It exited with this code.
     Exited(i32),
@@ -375,7 +375,7 @@ impl fmt::Display for Status {
 }
 
 /// What a command that ran to its end left: its status and its output.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Output {
     command: String,
     status: Status,

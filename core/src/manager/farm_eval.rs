@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{Run, conclude};
+use super::{DEFAULT_CRASH_LIMIT, Run, conclude};
 use crate::farm::{Farm, FarmRules};
 use crate::hub::{Driven, drive};
 use crate::policy::Shape;
@@ -34,7 +34,24 @@ pub(super) fn eval<T: Task + Send>(
         halt_on_failure: run.options.halt_on_first_failure,
         race: T::Policy::SHAPE == Shape::Race,
         inline_deadline: None,
+        remote: false,
+        crash_limit: run.options.crash_limit.unwrap_or(DEFAULT_CRASH_LIMIT),
     };
+    if let Spokes::Processes(_) = pool.spokes {
+        if !T::Policy::COARSE {
+            let kind = ErrorKind::NotOnProcesses {
+                policy: T::Policy::NAME,
+            };
+            return Err(run.refuse(kind, tasks));
+        }
+        if let Err(unwired) = crate::spoke::wired::<T>() {
+            let kind = ErrorKind::Unwired {
+                reason: unwired.to_string(),
+            };
+            return Err(run.refuse(kind, tasks));
+        }
+        rules.remote = true;
+    }
     let (farm, driven) = match &mut pool.spokes {
         Spokes::Serial => {
             rules.inline_deadline = run.execution_deadline();
@@ -48,7 +65,7 @@ pub(super) fn eval<T: Task + Send>(
             };
             (farm, driven)
         }
-        Spokes::Threads(seats) => {
+        Spokes::Threads(seats) | Spokes::Processes(seats) => {
             if let Err(kind) = seats.obtain(seats_needed, run.options.wait_for_spokes) {
                 return Err(run.refuse(kind, tasks));
             }

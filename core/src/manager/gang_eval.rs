@@ -10,7 +10,7 @@ use crate::pool::Spokes;
 use crate::pool::threads::SeatJob;
 use crate::report::{EarlyStop, TaskRecord};
 use crate::task::Task;
-use crate::{Error, ErrorKind, Outcome, Pool, Report};
+use crate::{Error, ErrorKind, Outcome, Policy, Pool, Report};
 
 pub(super) fn eval<T: Task + Send>(
     tasks: Vec<T>,
@@ -21,12 +21,18 @@ pub(super) fn eval<T: Task + Send>(
     if size == 0 {
         return Err(run.refuse(ErrorKind::EmptyGang, tasks));
     }
+    if let Spokes::Processes(_) = pool.spokes {
+        let kind = ErrorKind::NotOnProcesses {
+            policy: crate::FineGeneral::NAME,
+        };
+        return Err(run.refuse(kind, tasks));
+    }
     if pool.size() < size {
         let advice = match pool.spokes {
             Spokes::Serial => {
                 "`Pool::serial()` runs one task at a time and cannot co-schedule a gang: use `Pool::threads(n)` with n at least the gang's size"
             }
-            Spokes::Threads(_) => {
+            Spokes::Threads(_) | Spokes::Processes(_) => {
                 "use a pool with at least as many spokes as the gang has members, or a smaller gang"
             }
         };
@@ -69,7 +75,7 @@ pub(super) fn eval<T: Task + Send>(
                     ..Driven::default()
                 }
             }
-            Spokes::Threads(seats) => {
+            Spokes::Threads(seats) | Spokes::Processes(seats) => {
                 let job: Arc<dyn SeatJob> = Arc::new(Arc::clone(&board));
                 drive(seats, &*board, &job, size, &left, run.execution_deadline())
             }

@@ -24,6 +24,9 @@ use crate::task_error::TaskErrorKind;
 use crate::whiteboard::{WhiteboardStore, encode};
 use crate::{Error, ErrorKind, Outcome, Policy, Pool, Report, TaskError};
 
+/// How many times a task may crash its process spoke before it is not retried again.
+pub const DEFAULT_CRASH_LIMIT: u32 = 2;
+
 /// The manager options, as set by the builder methods.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Options {
@@ -33,6 +36,7 @@ pub(crate) struct Options {
     pub(crate) wait_for_spokes: Option<Duration>,
     pub(crate) execution: Option<Duration>,
     pub(crate) halt_on_first_failure: bool,
+    pub(crate) crash_limit: Option<u32>,
 }
 
 /// A manager: the tasks of one policy and how to run them. Build it from the task type
@@ -118,6 +122,15 @@ impl<T: Task> Manager<T> {
         T::Policy: AllowsGangRetry,
     {
         self.options.gang_retries = n;
+        self
+    }
+
+    /// On process spokes: a task that crashed its spoke `n` times (a segmentation fault, an
+    /// abort, being killed) is not retried again, whatever `retries` allows, so a task that
+    /// crashes every time cannot take down spoke after spoke. The default is
+    /// [`DEFAULT_CRASH_LIMIT`]. Thread spokes do not survive crashes, so it does not apply there.
+    pub fn crash_limit(mut self, n: u32) -> Self {
+        self.options.crash_limit = Some(n);
         self
     }
 

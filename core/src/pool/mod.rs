@@ -7,6 +7,7 @@
 //! this process (child processes, MPI ranks) fit the same shape: their seat is a proxy thread
 //! that ships each attempt to its spoke and concludes it when the answer, or the crash, comes.
 
+pub(crate) mod processes;
 pub(crate) mod threads;
 
 use std::fmt;
@@ -25,6 +26,8 @@ pub struct Pool {
 pub(crate) enum Spokes {
     Serial,
     Threads(ThreadSeats),
+    /// Seats whose threads are the proxies of spoke processes.
+    Processes(ThreadSeats),
 }
 
 impl Pool {
@@ -54,7 +57,27 @@ impl Pool {
     /// at once with [`ErrorKind::NoSpokes`](crate::ErrorKind::NoSpokes).
     pub fn threads(spokes: usize) -> Self {
         Self {
-            spokes: Spokes::Threads(ThreadSeats::new(spokes)),
+            spokes: Spokes::Threads(ThreadSeats::new(spokes, "spm-spoke")),
+        }
+    }
+
+    /// Runs tasks on `spokes` processes: this very program, started again, each serving one
+    /// task at a time. A spoke starts when a manager first needs it and is kept for later
+    /// attempts; nothing is to be added to `main` (a spoke serves its hub before `main` runs).
+    ///
+    /// A process can be killed: a task past its deadline is killed with its spoke, for real,
+    /// and a task that crashes (a segmentation fault, an abort, `exit`) takes down its spoke
+    /// alone, which is replaced: its outcome is `Crashed`. The task's arguments and result
+    /// cross as serde values, so they must be `Serialize + Deserialize`; a manager of tasks
+    /// whose are not fails at once, saying which.
+    ///
+    /// For now, process spokes run coarse tasks (`coarse_singleton`, `coarse_list`,
+    /// `coarse_race`): fine-grain tasks, which talk to the hub or to each other while they run,
+    /// are refused with [`ErrorKind::NotOnProcesses`](crate::ErrorKind::NotOnProcesses).
+    /// Linux only.
+    pub fn processes(spokes: usize) -> Self {
+        Self {
+            spokes: Spokes::Processes(ThreadSeats::new(spokes, "spm-proxy")),
         }
     }
 
@@ -67,7 +90,7 @@ impl Pool {
     pub fn size(&self) -> usize {
         match &self.spokes {
             Spokes::Serial => 1,
-            Spokes::Threads(seats) => seats.size(),
+            Spokes::Threads(seats) | Spokes::Processes(seats) => seats.size(),
         }
     }
 }
@@ -77,6 +100,7 @@ impl fmt::Display for Pool {
         match &self.spokes {
             Spokes::Serial => f.write_str("Pool::serial()"),
             Spokes::Threads(seats) => write!(f, "Pool::threads({})", seats.size()),
+            Spokes::Processes(seats) => write!(f, "Pool::processes({})", seats.size()),
         }
     }
 }

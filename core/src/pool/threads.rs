@@ -65,13 +65,16 @@ struct SeatThread {
 /// A fixed number of thread seats.
 pub(crate) struct ThreadSeats {
     size: usize,
+    name: &'static str,
     seats: Vec<Option<SeatThread>>,
 }
 
 impl ThreadSeats {
-    pub(crate) fn new(size: usize) -> Self {
+    /// `size` seats whose threads are named `name-i`.
+    pub(crate) fn new(size: usize, name: &'static str) -> Self {
         Self {
             size,
+            name,
             seats: (0..size).map(|_| None).collect(),
         }
     }
@@ -88,7 +91,7 @@ impl ThreadSeats {
             if self.seats[seat].is_some() {
                 continue;
             }
-            let thread = spawn(seat).map_err(|e| ErrorKind::SpokeStart {
+            let thread = spawn(self.name, seat).map_err(|e| ErrorKind::SpokeStart {
                 reason: e.to_string(),
             })?;
             self.seats[seat] = Some(thread);
@@ -119,19 +122,19 @@ impl ThreadSeats {
     pub(crate) fn replace(&mut self, seat: usize) -> io::Result<()> {
         // Dropping the handle detaches the thread: it exits by itself once its attempt returns.
         self.seats[seat] = None;
-        self.seats[seat] = Some(spawn(seat)?);
+        self.seats[seat] = Some(spawn(self.name, seat)?);
         Ok(())
     }
 }
 
-fn spawn(seat: usize) -> io::Result<SeatThread> {
+fn spawn(name: &str, seat: usize) -> io::Result<SeatThread> {
     let inbox = Arc::new(Inbox {
         mail: Mutex::new(Mail::Empty),
         arrived: Condvar::new(),
     });
     let mine = Arc::clone(&inbox);
     let handle = thread::Builder::new()
-        .name(format!("spm-spoke-{seat}"))
+        .name(format!("{name}-{seat}"))
         .spawn(move || seat_main(seat, &mine))?;
     Ok(SeatThread { inbox, handle })
 }

@@ -1,0 +1,351 @@
+//! Spokes that are processes: this program, started again, one per seat. A seat's thread is
+//! the proxy of its spoke process: it ships each attempt to it, relays what the task reports,
+//! and concludes the attempt when the answer comes, or when the process dies, or at the
+//! deadline, when it kills it. A spoke process is started when its seat first needs one and
+//! kept for the attempts that follow, until it dies or is killed.
+
+use std::cell::RefCell;
+use std::convert::Infallible;
+use std::io::{self, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::coprocess::Status;
+use crate::outcome::Crash;
+use crate::spoke::SPOKE_ENV;
+use crate::spoke::protocol::{FromSpoke, RunOrder, ToSpoke};
+use crate::task::Task;
+use crate::task_error::TaskErrorKind;
+use crate::wire::{receive, send};
+use crate::{Ctx, Outcome, Policy, TaskError};
+
+/// How long a new spoke process may take to say it is ready.
+const START_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a proxy looks at its task's cancellation while the spoke works.
+const CANCEL_SLICE: Duration = Duration::from_millis(10);
+
+/// One spoke process, seen from its proxy.
+struct SpokeProcess {
+    pid: i32,
+    pidfd: OwnedFd,
+    stream: UnixStream,
+    reaped: bool,
+}
+
+impl SpokeProcess {
+    fn start() -> Result<Self, String> {
+        let program = std::env::current_exe()
+            .map_err(|e| format!("cannot find this program to start it again: {e}"))?;
+        let (hub_end, spoke_end) =
+            UnixStream::pair().map_err(|e| format!("cannot make a socket pair: {e}"))?;
+        let spoke_fd = spoke_end.as_raw_fd();
+        let mut command = Command::new(&program);
+        command
+            .env(SPOKE_ENV, "3")
+            .stdin(Stdio::null())
+            // The spoke runs no `main`: arguments would only confuse a reader of `ps`.
+            .arg0("spm-spoke");
+        // SAFETY: the closure runs in the child between fork and exec and calls only
+        // async-signal-safe functions; it allocates nothing.
+        unsafe {
+            command.pre_exec(move || {
+                // The socket becomes descriptor 3, open across exec.
+                if spoke_fd == 3 {
+                    if libc::fcntl(3, libc::F_SETFD, 0) == -1 {
+                        return Err(io::Error::last_os_error());
+                    }
+                } else if libc::dup2(spoke_fd, 3) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                // A session of its own, so that killing it kills what it started in its group.
+                if libc::setsid() == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| format!("cannot start `{}` again as a spoke: {e}", program.display()))?;
+        drop(spoke_end);
+        let pid = i32::try_from(child.id()).expect("Linux pids fit in an i32");
+        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+        let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+        if pidfd < 0 {
+            kill_and_reap(pid);
+            return Err(format!(
+                "cannot watch the spoke (pidfd_open): {}",
+                io::Error::last_os_error()
+            ));
+        }
+        let mut spoke = Self {
+            pid,
+            // SAFETY: a descriptor just returned to us, owned by no one else.
+            pidfd: unsafe { OwnedFd::from_raw_fd(pidfd as i32) },
+            stream: hub_end,
+            reaped: false,
+        };
+        match spoke.wait_message(Some(Instant::now() + START_TIMEOUT), &|| false) {
+            Ok(Heard::Message(FromSpoke::Ready { .. })) => Ok(spoke),
+            _ => Err(format!(
+                "`{}` started but did not serve as a spoke: a program using process spokes must link spm (its spokes start before `main`)",
+                program.display()
+            )),
+        }
+    }
+
+    /// Waits for the spoke's next message, its death, `until`, or `stop()`.
+    fn wait_message(
+        &mut self,
+        until: Option<Instant>,
+        stop: &dyn Fn() -> bool,
+    ) -> io::Result<Heard> {
+        loop {
+            let now = Instant::now();
+            if until.is_some_and(|u| now >= u) {
+                return Ok(Heard::Deadline);
+            }
+            if stop() {
+                return Ok(Heard::Stop);
+            }
+            let slice = until.map_or(CANCEL_SLICE, |u| {
+                u.saturating_duration_since(now).min(CANCEL_SLICE)
+            });
+            let mut fds = [
+                libc::pollfd {
+                    fd: self.stream.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: self.pidfd.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            let timeout = i32::try_from(slice.as_micros().div_ceil(1000)).unwrap_or(i32::MAX);
+            // SAFETY: `fds` is a valid array of two pollfd.
+            unsafe {
+                libc::poll(fds.as_mut_ptr(), 2, timeout);
+            }
+            // A message first: a spoke may answer and exit at once.
+            if fds[0].revents != 0 {
+                return Ok(match receive::<FromSpoke>(&mut self.stream)? {
+                    Some(message) => Heard::Message(message),
+                    None => Heard::Died,
+                });
+            }
+            if fds[1].revents != 0 {
+                return Ok(Heard::Died);
+            }
+        }
+    }
+}
+
+/// What waiting on a spoke brought.
+enum Heard {
+    Message(FromSpoke),
+    Died,
+    Deadline,
+    Stop,
+}
+
+impl SpokeProcess {
+    /// Kills the spoke's whole session (if it is not dead already) and says how it ended.
+    fn end(mut self) -> Option<Status> {
+        self.reaped = true;
+        kill_and_reap(self.pid)
+    }
+}
+
+impl Drop for SpokeProcess {
+    fn drop(&mut self) {
+        if !self.reaped {
+            kill_and_reap(self.pid);
+        }
+    }
+}
+
+/// Kills a spoke's whole session and reaps the spoke; returns how it ended.
+fn kill_and_reap(pid: i32) -> Option<Status> {
+    // SAFETY: signalling a process group has no memory-safety preconditions.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+    reap(pid)
+}
+
+fn reap(pid: i32) -> Option<Status> {
+    let mut status = 0;
+    loop {
+        // SAFETY: waitpid writes into a valid i32.
+        let reaped = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if reaped == pid {
+            break;
+        }
+        if reaped == -1 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+            continue;
+        }
+        return None;
+    }
+    if libc::WIFEXITED(status) {
+        Some(Status::Exited(libc::WEXITSTATUS(status)))
+    } else if libc::WIFSIGNALED(status) {
+        Some(Status::Signaled {
+            signal: libc::WTERMSIG(status),
+            oom: false,
+        })
+    } else {
+        None
+    }
+}
+
+thread_local! {
+    /// The spoke process of the seat this thread is the proxy of.
+    static SPOKE: RefCell<Option<SpokeProcess>> = const { RefCell::new(None) };
+}
+
+/// What a proxy needs to know of the attempt it ships, besides the task.
+pub(crate) struct Shipment<'a> {
+    pub(crate) task: usize,
+    pub(crate) attempt: u32,
+    pub(crate) size: usize,
+    pub(crate) label: Option<&'a str>,
+    pub(crate) deadline: Option<Instant>,
+}
+
+/// Runs one attempt of `body` on this seat's spoke process and says how it ended, as
+/// `attempt::run` does on a thread: its value, or why not.
+pub(crate) fn run<T: Task>(
+    body: T,
+    shipment: &Shipment<'_>,
+    ctx: &Ctx<T::Policy>,
+) -> Result<T::Output, Outcome<Infallible>> {
+    let fail =
+        |kind: TaskErrorKind, message: String| Outcome::Failed(TaskError::new(kind, message));
+    let (Some(args_codec), Some(output_codec)) = (T::args_codec(), T::output_codec()) else {
+        return Err(fail(
+            TaskErrorKind::Misuse,
+            "this task cannot cross to a process spoke".into(),
+        ));
+    };
+    let args = (args_codec.encode)(&body.into_args()).map_err(|e| {
+        fail(
+            TaskErrorKind::Misuse,
+            format!("its arguments did not encode: {e}"),
+        )
+    })?;
+    let order = ToSpoke::Run(RunOrder {
+        path: T::PATH.to_owned(),
+        args,
+        task: shipment.task as u64,
+        attempt: shipment.attempt,
+        size: shipment.size as u64,
+        label: shipment.label.map(str::to_owned),
+        deadline_ns: shipment
+            .deadline
+            .map(|d| d.saturating_duration_since(Instant::now()).as_nanos() as u64),
+    });
+
+    SPOKE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            let spoke = SpokeProcess::start().map_err(|e| {
+                fail(
+                    TaskErrorKind::Task,
+                    format!("could not start a process spoke: {e}"),
+                )
+            })?;
+            *slot = Some(spoke);
+        }
+        let spoke = slot.as_mut().expect("started above");
+        let pid = spoke.pid;
+        ctx_adopt(ctx, pid, true);
+        let verdict = converse::<T>(spoke, &order, shipment.deadline, ctx, &output_codec);
+        ctx_adopt(ctx, pid, false);
+        if verdict.is_err() && !matches!(verdict, Err(Outcome::Failed(_))) {
+            // Dead, or killed at the deadline or at the stop: the next attempt gets a new spoke.
+            let crash = slot.take().and_then(SpokeProcess::end);
+            return match verdict {
+                Err(Outcome::Crashed(_)) => Err(Outcome::Crashed(Crash {
+                    status: crash.unwrap_or(Status::Exited(-1)),
+                })),
+                other => other,
+            };
+        }
+        verdict
+    })
+}
+
+fn ctx_adopt<P: Policy>(ctx: &Ctx<P>, pid: i32, running: bool) {
+    use crate::coprocess::TaskSide;
+    ctx.adopt(pid, running);
+}
+
+/// Sends the order and follows the spoke to its answer.
+fn converse<T: Task>(
+    spoke: &mut SpokeProcess,
+    order: &ToSpoke,
+    deadline: Option<Instant>,
+    ctx: &Ctx<T::Policy>,
+    output_codec: &crate::wire::Codec<T::Output>,
+) -> Result<T::Output, Outcome<Infallible>> {
+    let crashed = || {
+        Outcome::Crashed(Crash {
+            status: Status::Exited(-1),
+        })
+    };
+    if send(&mut spoke.stream, order)
+        .and_then(|()| spoke.stream.flush())
+        .is_err()
+    {
+        return Err(crashed());
+    }
+    let stop = || ctx.link().stop_requested();
+    loop {
+        match spoke.wait_message(deadline, &stop) {
+            Ok(Heard::Message(FromSpoke::Progress(fraction))) => ctx.progress(fraction),
+            Ok(Heard::Message(FromSpoke::Done(bytes))) => {
+                return (output_codec.decode)(&bytes).map_err(|e| {
+                    Outcome::Failed(TaskError::new(
+                        TaskErrorKind::Misuse,
+                        format!("its result did not decode: {e}"),
+                    ))
+                });
+            }
+            Ok(Heard::Message(FromSpoke::Failed { kind, message })) => {
+                return Err(Outcome::Failed(TaskError::new(
+                    TaskErrorKind::from_wire(kind),
+                    message,
+                )));
+            }
+            Ok(Heard::Message(FromSpoke::TimedOut)) | Ok(Heard::Deadline) => {
+                return Err(Outcome::TimedOut);
+            }
+            Ok(Heard::Stop) => return Err(Outcome::Cancelled),
+            Ok(Heard::Message(FromSpoke::Unknown)) => {
+                return Err(Outcome::Failed(TaskError::new(
+                    TaskErrorKind::Misuse,
+                    format!(
+                        "the process spoke does not know task `{}`: is it this same program?",
+                        T::PATH
+                    ),
+                )));
+            }
+            Ok(Heard::Message(FromSpoke::Unwired)) => {
+                return Err(Outcome::Failed(TaskError::new(
+                    TaskErrorKind::Misuse,
+                    "this task cannot cross to a process spoke".into(),
+                )));
+            }
+            Ok(Heard::Message(FromSpoke::Ready { .. })) => {}
+            Ok(Heard::Died) | Err(_) => return Err(crashed()),
+        }
+    }
+}

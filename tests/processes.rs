@@ -1,0 +1,238 @@
+//! Process spokes: the same tasks as on threads, with real kills and survived crashes.
+
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use spm::prelude::*;
+use spm::{ErrorKind, coprocess::Status};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+struct Point {
+    x: f64,
+    y: f64,
+}
+
+#[pclosure(coarse_list)]
+fn scale(ctx: &Ctx, p: Point, by: f64) -> Result<(Point, u32), TaskError> {
+    ctx.progress(0.5);
+    Ok((
+        Point {
+            x: p.x * by,
+            y: p.y * by,
+        },
+        std::process::id(),
+    ))
+}
+
+#[test]
+fn a_list_gives_the_same_values_on_every_pool() {
+    let tasks = || {
+        (0..20).map(|i| {
+            Scale::new(
+                Point {
+                    x: f64::from(i),
+                    y: f64::NAN,
+                },
+                0.1,
+            )
+        })
+    };
+    let mut reports = Vec::new();
+    for mut pool in [Pool::serial(), Pool::threads(2), Pool::processes(2)] {
+        let report = Scale::list(tasks()).eval(&mut pool).unwrap();
+        reports.push(report.into_results().unwrap());
+    }
+    let me = std::process::id();
+    for (i, ((serial, threads), processes)) in reports[0]
+        .iter()
+        .zip(&reports[1])
+        .zip(&reports[2])
+        .enumerate()
+    {
+        assert_eq!(serial.0.x.to_bits(), processes.0.x.to_bits(), "task {i}");
+        assert!(processes.0.y.is_nan());
+        assert_eq!(serial.0.x.to_bits(), threads.0.x.to_bits());
+        assert_eq!((serial.1, threads.1), (me, me));
+        assert_ne!(processes.1, me, "task {i} ran in the hub, not in a spoke");
+    }
+}
+
+#[pclosure(coarse_list)]
+fn misbehave(_ctx: &Ctx, how: String) -> Result<String, TaskError> {
+    match how.as_str() {
+        "fine" => {}
+        "error" => return Err(TaskError::msg("bad input")),
+        "panic" => panic!("index out of range"),
+        "abort" => std::process::abort(),
+        "exit" => std::process::exit(3),
+        "segfault" => unsafe {
+            // A real invalid access, as a buggy native library would make.
+            std::ptr::null_mut::<u64>().write_volatile(1);
+        },
+        "hang" => loop {
+            std::hint::spin_loop();
+        },
+        other => return Err(TaskError::msg(format!("unknown: {other}"))),
+    }
+    Ok(how)
+}
+
+#[test]
+fn crashes_are_outcomes_and_the_hub_survives() {
+    let hows = [
+        "fine", "error", "panic", "abort", "exit", "segfault", "hang", "fine",
+    ];
+    let started = Instant::now();
+    let report = Misbehave::list(hows.map(|h| Misbehave::new(h.into()).label(h)))
+        .timeout_per_task(Duration::from_millis(500))
+        .eval(&mut Pool::processes(2))
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let outcomes: Vec<_> = report.outcomes().collect();
+    assert_eq!(outcomes[0].done().map(String::as_str), Some("fine"));
+    assert_eq!(outcomes[1].error().unwrap().to_string(), "bad input");
+    assert_eq!(
+        outcomes[2].error().unwrap().to_string(),
+        "panicked: index out of range"
+    );
+    let crash = |i: usize| match outcomes[i] {
+        Outcome::Crashed(crash) => crash.status(),
+        other => panic!("{}: {other:?}", hows[i]),
+    };
+    assert_eq!(
+        crash(3),
+        Status::Signaled {
+            signal: 6,
+            oom: false
+        }
+    );
+    assert_eq!(crash(4), Status::Exited(3));
+    assert_eq!(
+        crash(5),
+        Status::Signaled {
+            signal: 11,
+            oom: false
+        }
+    );
+    assert!(matches!(outcomes[6], Outcome::TimedOut));
+    assert_eq!(outcomes[7].done().map(String::as_str), Some("fine"));
+    assert_eq!(
+        report.abandoned_threads(),
+        0,
+        "a process is killed, not abandoned"
+    );
+    let text = report.into_results().unwrap_err().to_string();
+    assert!(text.contains("`segfault` [attempt 0]: crashed: its spoke process was killed by SIGSEGV (segmentation fault)"), "{text}");
+    assert!(
+        text.contains("`exit` [attempt 0]: crashed: its spoke process exited with code 3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_task_that_keeps_crashing_stops_being_retried() {
+    let report = Misbehave::list([Misbehave::new("abort".into())])
+        .retries(10)
+        .eval(&mut Pool::processes(1))
+        .unwrap();
+    let record = &report.records()[0];
+    assert_eq!(record.attempts(), spm::DEFAULT_CRASH_LIMIT);
+    let report = Misbehave::list([Misbehave::new("abort".into())])
+        .retries(10)
+        .crash_limit(4)
+        .eval(&mut Pool::processes(1))
+        .unwrap();
+    assert_eq!(report.records()[0].attempts(), 4);
+}
+
+#[pclosure(coarse_race)]
+fn contender(_ctx: &Ctx, millis: u64) -> Result<u64, TaskError> {
+    // Never looks at cancellation: on a process spoke it is killed all the same.
+    std::thread::sleep(Duration::from_millis(millis));
+    Ok(millis)
+}
+
+#[test]
+fn race_losers_are_killed_with_their_spokes() {
+    let started = Instant::now();
+    let report = Contender::race([Contender::new(30_000), Contender::new(50)])
+        .eval(&mut Pool::processes(2))
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(report.winner(), Some(1));
+    assert!(matches!(report.outcomes().next(), Some(Outcome::Cancelled)));
+    assert_eq!(report.into_value().unwrap(), 50);
+}
+
+#[pclosure(coarse_singleton)]
+fn singleton(ctx: &Ctx) -> Result<u32, TaskError> {
+    Ok(ctx.attempt())
+}
+
+#[test]
+fn singletons_run_on_processes_and_spokes_are_kept() {
+    let mut pool = Pool::processes(1);
+    for _ in 0..3 {
+        let report = Singleton::new().singleton().eval(&mut pool).unwrap();
+        assert_eq!(report.into_value().unwrap(), 0);
+    }
+}
+
+#[pclosure(coarse_list)]
+fn opaque(_ctx: &Ctx, _o: std::sync::Arc<std::sync::Mutex<u8>>) -> Result<(), TaskError> {
+    Ok(())
+}
+
+#[pclosure(fine_limited)]
+fn asks(_ctx: &Ctx) -> Result<(), TaskError> {
+    Ok(())
+}
+
+#[test]
+fn what_cannot_cross_is_refused_at_once_saying_why() {
+    let error = Opaque::list([Opaque::new(Default::default())])
+        .eval(&mut Pool::processes(1))
+        .unwrap_err();
+    assert!(matches!(error.kind(), ErrorKind::Unwired { .. }));
+    assert!(
+        error
+            .to_string()
+            .contains("task `opaque` cannot run on process spokes: its arguments"),
+        "{error}"
+    );
+    // The same task runs on threads.
+    assert!(
+        Opaque::list([Opaque::new(Default::default())])
+            .eval(&mut Pool::threads(1))
+            .is_ok()
+    );
+
+    let error = Asks::list([Asks::new()])
+        .eval(&mut Pool::processes(1))
+        .unwrap_err();
+    assert_eq!(
+        error.kind(),
+        &ErrorKind::NotOnProcesses {
+            policy: "fine_limited"
+        }
+    );
+}
+
+#[test]
+fn progress_crosses_from_the_spoke() {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&seen);
+    Scale::list([Scale::new(Point { x: 1.0, y: 1.0 }, 2.0)])
+        .on_progress(move |p| sink.lock().unwrap().push(p.fraction))
+        .eval(&mut Pool::processes(1))
+        .unwrap();
+    assert_eq!(*seen.lock().unwrap(), [0.5]);
+}
