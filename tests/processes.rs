@@ -236,3 +236,204 @@ fn progress_crosses_from_the_spoke() {
         .unwrap();
     assert_eq!(*seen.lock().unwrap(), [0.5]);
 }
+
+#[pclosure(coarse_list)]
+fn hog(_ctx: &Ctx, what: String) -> Result<u64, TaskError> {
+    match what.as_str() {
+        "memory" => {
+            let mut kept: Vec<Vec<u8>> = Vec::new();
+            loop {
+                // Touch every page, as a real runaway computation would.
+                kept.push(vec![1_u8; 64 << 20]);
+            }
+        }
+        "cpu" => {
+            let mut x = 1_u64;
+            loop {
+                x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+            }
+        }
+        _ => Ok(0),
+    }
+}
+
+#[test]
+fn a_runaway_task_is_stopped_by_its_spoke_limits_not_the_machine() {
+    let report = Hog::list([Hog::new("memory".into()), Hog::new("fine".into())])
+        .memory_limit(512 << 20)
+        .eval(&mut Pool::processes(1))
+        .unwrap();
+    let outcomes: Vec<_> = report.outcomes().collect();
+    assert!(
+        matches!(outcomes[0], Outcome::Crashed(_)),
+        "{:?}",
+        outcomes[0]
+    );
+    assert!(
+        outcomes[0].to_string().ends_with(
+            "killed by SIGABRT (aborted), most likely out of its memory limit of 512 MiB"
+        ),
+        "{}",
+        outcomes[0]
+    );
+    assert!(
+        outcomes[1].is_done(),
+        "the next task gets a spoke without the hog"
+    );
+
+    let started = Instant::now();
+    let report = Hog::list([Hog::new("cpu".into()).cpu_time_limit(Duration::from_secs(1))])
+        .eval(&mut Pool::processes(1))
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    match report.outcomes().next() {
+        Some(Outcome::Crashed(crash)) => {
+            assert_eq!(
+                crash.status(),
+                Status::Signaled {
+                    signal: libc::SIGXCPU,
+                    oom: false
+                }
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn limits_on_a_pool_that_cannot_enforce_them_are_refused() {
+    for mut pool in [Pool::serial(), Pool::threads(1)] {
+        let error = Hog::list([Hog::new("fine".into())])
+            .memory_limit(1 << 30)
+            .eval(&mut pool)
+            .unwrap_err();
+        assert!(
+            matches!(error.kind(), ErrorKind::LimitsNeedProcesses { .. }),
+            "{error}"
+        );
+        let error = Hog::list([Hog::new("fine".into()).cpu_time_limit(Duration::from_secs(1))])
+            .eval(&mut pool)
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("use `Pool::processes(n)`"),
+            "{error}"
+        );
+    }
+}
+
+/// Whether process `pid` still runs (a zombie has ended).
+fn running(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => {
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|rest| rest.split_whitespace().next());
+            !matches!(state, Some("Z" | "X"))
+        }
+        Err(_) => false,
+    }
+}
+
+fn read_pid(path: &std::path::Path) -> i32 {
+    for _ in 0..200 {
+        if let Some(pid) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| text.trim().parse().ok())
+        {
+            return pid;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("no pid in {}", path.display());
+}
+
+#[pclosure(coarse_list)]
+fn leaves(_ctx: &Ctx, how: String, pid_file: String) -> Result<(), TaskError> {
+    let script = format!("trap '' TERM; echo $$ > {pid_file}; sleep 30");
+    match how.as_str() {
+        // A child the task forgets, that ignores SIGTERM.
+        "child" => drop(
+            std::process::Command::new("sh")
+                .args(["-c", &script])
+                .spawn()?,
+        ),
+        // A daemon: a session of its own, its parent gone.
+        "daemon" => drop(
+            std::process::Command::new("setsid")
+                .args(["-f", "sh", "-c", &script])
+                .spawn()?
+                .wait(),
+        ),
+        _ => {}
+    }
+    // Give it time to write its pid.
+    std::thread::sleep(Duration::from_millis(200));
+    Ok(())
+}
+
+#[test]
+fn nothing_a_task_started_outlives_it_on_a_process_spoke() {
+    let dir = std::env::temp_dir();
+    let files: Vec<String> = ["child", "daemon"]
+        .iter()
+        .map(|how| {
+            dir.join(format!("spm-leaves-{how}-{}", std::process::id()))
+                .display()
+                .to_string()
+        })
+        .collect();
+    let report = Leaves::list([
+        Leaves::new("child".into(), files[0].clone()),
+        Leaves::new("daemon".into(), files[1].clone()),
+    ])
+    .eval(&mut Pool::processes(2))
+    .unwrap();
+    assert!(report.is_success(), "{report}");
+    for file in &files {
+        let pid = read_pid(std::path::Path::new(file));
+        assert!(!running(pid), "{pid} (from {file}) outlived its task");
+        std::fs::remove_file(file).unwrap();
+    }
+}
+
+#[pclosure(coarse_list)]
+fn victim(ctx: &Ctx, pid_file: String) -> Result<u32, TaskError> {
+    if ctx.attempt() == 0 {
+        std::fs::write(&pid_file, std::process::id().to_string())?;
+        std::thread::sleep(Duration::from_secs(30));
+    }
+    Ok(ctx.attempt())
+}
+
+#[test]
+fn a_spoke_killed_from_outside_loses_nothing_and_its_task_reruns() {
+    let file = std::env::temp_dir().join(format!("spm-victim-{}", std::process::id()));
+    let killer = {
+        let file = file.clone();
+        std::thread::spawn(move || {
+            let pid = read_pid(&file);
+            // SAFETY: killing the spoke process the task runs in, as an operator would.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        })
+    };
+    let report = Victim::list([Victim::new(file.display().to_string())])
+        .retries(1)
+        .eval(&mut Pool::processes(1))
+        .unwrap();
+    killer.join().unwrap();
+    let record = &report.records()[0];
+    assert_eq!(record.outcome().done(), Some(&1));
+    assert!(matches!(
+        record.failed_attempts()[0].outcome(),
+        Outcome::Crashed(_)
+    ));
+    assert!(
+        record.failed_attempts()[0]
+            .to_string()
+            .contains("killed by SIGKILL"),
+        "{}",
+        record.failed_attempts()[0]
+    );
+    std::fs::remove_file(&file).unwrap();
+}

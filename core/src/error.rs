@@ -82,6 +82,14 @@ pub enum ErrorKind {
         /// The policy.
         policy: &'static str,
     },
+    /// Resource limits were asked for on a pool whose spokes cannot be limited.
+    #[error(
+        "memory and CPU time limits apply to process spokes, and {pool} runs tasks in this process: use `Pool::processes(n)`, or drop the limits"
+    )]
+    LimitsNeedProcesses {
+        /// The pool, as it describes itself.
+        pool: String,
+    },
     /// A gang was asked for with no members.
     #[error("a gang needs at least one member, but `gang(0, ..)` asked for none")]
     EmptyGang,

@@ -19,7 +19,7 @@ use crate::pool::processes::Shipment;
 use crate::pool::threads::{SeatEnd, SeatJob};
 use crate::report::{EarlyStop, TaskRecord};
 use crate::seat::{Leaving, SeatRegistry, SeatWatch, deadline_after};
-use crate::task::{Task, TaskMeta};
+use crate::task::{Limits, Task, TaskMeta};
 use crate::{Ctx, Outcome};
 
 /// How the farm treats failures and successes.
@@ -34,6 +34,8 @@ pub(crate) struct FarmRules {
     pub(crate) remote: bool,
     /// A task that crashed its spoke this many times is not retried again.
     pub(crate) crash_limit: u32,
+    /// Resource limits of process spokes, for tasks that set none of their own.
+    pub(crate) limits: Limits,
 }
 
 /// How much later than an attempt's deadline the hub expires it itself, on a process pool,
@@ -262,6 +264,7 @@ impl<T: Task + Send> Farm<T> {
                 size: self.slots.len(),
                 label: slot.meta.label(),
                 deadline,
+                limits: slot.meta.limits().or(self.rules.limits),
             };
             attempt::ship(|| slot.copy(), &shipment, &ctx)
         } else {

@@ -34,6 +34,8 @@ pub enum Outcome<T> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Crash {
     pub(crate) status: Status,
+    /// The memory limit the spoke ran under, if any: an abort may be its allocator giving up.
+    pub(crate) memory_limit: Option<u64>,
 }
 
 impl Crash {
@@ -46,7 +48,18 @@ impl Crash {
 
 impl fmt::Display for Crash {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "its spoke process {}", self.status)
+        write!(f, "its spoke process {}", self.status)?;
+        // Rust aborts when an allocation fails; under a memory limit, that is the likely cause.
+        if let (Status::Signaled { signal, .. }, Some(limit)) = (self.status, self.memory_limit)
+            && signal == libc::SIGABRT
+        {
+            write!(
+                f,
+                ", most likely out of its memory limit of {} MiB",
+                limit.div_ceil(1 << 20)
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -63,6 +63,30 @@ pub struct TaskMeta(Option<Box<MetaOptions>>);
 struct MetaOptions {
     label: Option<String>,
     timeout: Option<Duration>,
+    limits: Limits,
+}
+
+/// Resource limits of a process spoke while it runs a task.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Limits {
+    /// The spoke's address space, in bytes (`RLIMIT_AS`).
+    pub(crate) memory: Option<u64>,
+    /// CPU time the task may use, rounded up to whole seconds (`RLIMIT_CPU`).
+    pub(crate) cpu_time: Option<Duration>,
+}
+
+impl Limits {
+    pub(crate) fn any(&self) -> bool {
+        self.memory.is_some() || self.cpu_time.is_some()
+    }
+
+    /// These limits, each one falling back to `defaults`'.
+    pub(crate) fn or(self, defaults: Limits) -> Limits {
+        Limits {
+            memory: self.memory.or(defaults.memory),
+            cpu_time: self.cpu_time.or(defaults.cpu_time),
+        }
+    }
 }
 
 impl TaskMeta {
@@ -78,6 +102,20 @@ impl TaskMeta {
     #[doc(hidden)]
     pub fn set_timeout(&mut self, timeout: Duration) {
         self.options().timeout = Some(timeout);
+    }
+
+    #[doc(hidden)]
+    pub fn set_memory_limit(&mut self, bytes: u64) {
+        self.options().limits.memory = Some(bytes);
+    }
+
+    #[doc(hidden)]
+    pub fn set_cpu_time_limit(&mut self, cpu_time: Duration) {
+        self.options().limits.cpu_time = Some(cpu_time);
+    }
+
+    pub(crate) fn limits(&self) -> Limits {
+        self.0.as_ref().map_or_else(Limits::default, |o| o.limits)
     }
 
     pub(crate) fn label(&self) -> Option<&str> {

@@ -33,6 +33,18 @@ const _: () = {
             self.__spm_meta.set_timeout(timeout);
             self
         }
+        #[doc = r" On a process spoke, limits the spoke's address space while it runs this task"]
+        #[doc = r" (`RLIMIT_AS`); it overrides the manager's `memory_limit`."]
+        pub fn memory_limit(mut self, bytes: u64) -> Self {
+            self.__spm_meta.set_memory_limit(bytes);
+            self
+        }
+        #[doc = r" On a process spoke, limits the CPU time this task may use (whole seconds,"]
+        #[doc = r" `RLIMIT_CPU`); it overrides the manager's `cpu_time_limit`."]
+        pub fn cpu_time_limit(mut self, cpu_time: ::core::time::Duration) -> Self {
+            self.__spm_meta.set_cpu_time_limit(cpu_time);
+            self
+        }
         #[doc = r" A manager of independent tasks (`coarse_list`, `fine_limited`)."]
         pub fn list<__SpmPolicy, __SpmTasks>(tasks: __SpmTasks) -> ::spm::Manager<Self>
         where

@@ -290,6 +290,20 @@ pub(crate) fn shared_methods(task: &TaskFn, krate: &Path) -> TokenStream {
             self
         }
 
+        /// On a process spoke, limits the spoke's address space while it runs this task
+        /// (`RLIMIT_AS`); it overrides the manager's `memory_limit`.
+        #vis fn memory_limit(mut self, bytes: u64) -> Self {
+            self.__spm_meta.set_memory_limit(bytes);
+            self
+        }
+
+        /// On a process spoke, limits the CPU time this task may use (whole seconds,
+        /// `RLIMIT_CPU`); it overrides the manager's `cpu_time_limit`.
+        #vis fn cpu_time_limit(mut self, cpu_time: ::core::time::Duration) -> Self {
+            self.__spm_meta.set_cpu_time_limit(cpu_time);
+            self
+        }
+
         /// A manager of independent tasks (`coarse_list`, `fine_limited`).
         #vis fn list<__SpmPolicy, __SpmTasks>(tasks: __SpmTasks) -> #krate::Manager<Self>
         where
@@ -359,11 +373,14 @@ mod tests {
                 .replace(",}", "}")
                 .replace(",]", "]")
         };
-        assert_eq!(
-            squeeze(generated),
-            squeeze(documented),
-            "the expansion changed: regenerate docs/expansion/edge.rs and read the difference"
-        );
+        if squeeze(generated.clone()) != squeeze(documented) {
+            let fresh = std::env::temp_dir().join("spm-edge.expanded.rs");
+            std::fs::write(&fresh, generated.to_string()).unwrap();
+            panic!(
+                "the expansion changed: it is in {}; format it (`rustfmt --edition 2024`), read the difference, and copy it into docs/expansion/edge.rs under its two comment lines",
+                fresh.display()
+            );
+        }
     }
 
     #[test]

@@ -53,6 +53,18 @@ impl RunCommand {
         self
     }
 
+    /// On a process spoke, limits the spoke's address space while it runs this command's task.
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.meta.set_memory_limit(bytes);
+        self
+    }
+
+    /// On a process spoke, limits the CPU time of this command's task (whole seconds).
+    pub fn cpu_time_limit(mut self, cpu_time: Duration) -> Self {
+        self.meta.set_cpu_time_limit(cpu_time);
+        self
+    }
+
     /// Sets an environment variable for the command.
     pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
         self.env

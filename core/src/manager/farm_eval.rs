@@ -36,6 +36,7 @@ pub(super) fn eval<T: Task + Send>(
         inline_deadline: None,
         remote: false,
         crash_limit: run.options.crash_limit.unwrap_or(DEFAULT_CRASH_LIMIT),
+        limits: run.options.limits,
     };
     if let Spokes::Processes(_) = pool.spokes {
         if !T::Policy::COARSE {

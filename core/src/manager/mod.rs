@@ -19,7 +19,7 @@ use crate::hub::{Hub, HubServices, Progress};
 use crate::policy::Shape;
 use crate::report::{EarlyStop, TaskRecord};
 use crate::seat::deadline_after;
-use crate::task::Task;
+use crate::task::{Limits, Task};
 use crate::task_error::TaskErrorKind;
 use crate::whiteboard::{WhiteboardStore, encode};
 use crate::{Error, ErrorKind, Outcome, Policy, Pool, Report, TaskError};
@@ -37,6 +37,7 @@ pub(crate) struct Options {
     pub(crate) execution: Option<Duration>,
     pub(crate) halt_on_first_failure: bool,
     pub(crate) crash_limit: Option<u32>,
+    pub(crate) limits: Limits,
 }
 
 /// A manager: the tasks of one policy and how to run them. Build it from the task type
@@ -131,6 +132,24 @@ impl<T: Task> Manager<T> {
     /// [`DEFAULT_CRASH_LIMIT`]. Thread spokes do not survive crashes, so it does not apply there.
     pub fn crash_limit(mut self, n: u32) -> Self {
         self.options.crash_limit = Some(n);
+        self
+    }
+
+    /// On process spokes: limits each spoke's address space (`RLIMIT_AS`, in bytes, which
+    /// includes the program itself) while it runs a task, so a runaway allocation kills that
+    /// spoke (its task is `Crashed`) and not the machine. A task's own `.memory_limit(..)`
+    /// overrides it. Thread spokes cannot be limited: a manager with limits fails at once on
+    /// them, with [`ErrorKind::LimitsNeedProcesses`].
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        self.options.limits.memory = Some(bytes);
+        self
+    }
+
+    /// On process spokes: limits the CPU time each task may use (rounded up to whole seconds;
+    /// `RLIMIT_CPU`), so a task that computes for ever is killed with `SIGXCPU` (its task is
+    /// `Crashed`) even without a timeout. A task's own `.cpu_time_limit(..)` overrides it.
+    pub fn cpu_time_limit(mut self, cpu_time: Duration) -> Self {
+        self.options.limits.cpu_time = Some(cpu_time);
         self
     }
 
@@ -258,6 +277,15 @@ impl<T: Task> Manager<T> {
         if let Some(e) = seed_error {
             let kind = ErrorKind::InvalidWhiteboard {
                 reason: e.to_string(),
+            };
+            return Err(run.refuse(kind, tasks));
+        }
+        let mut tasks = tasks;
+        let limited =
+            run.options.limits.any() || tasks.iter_mut().any(|t| t.meta_mut().limits().any());
+        if limited && !matches!(pool.spokes, crate::pool::Spokes::Processes(_)) {
+            let kind = ErrorKind::LimitsNeedProcesses {
+                pool: pool.to_string(),
             };
             return Err(run.refuse(kind, tasks));
         }

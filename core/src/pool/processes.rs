@@ -17,7 +17,7 @@ use crate::coprocess::Status;
 use crate::outcome::Crash;
 use crate::spoke::SPOKE_ENV;
 use crate::spoke::protocol::{FromSpoke, RunOrder, ToSpoke};
-use crate::task::Task;
+use crate::task::{Limits, Task};
 use crate::task_error::TaskErrorKind;
 use crate::wire::{receive, send};
 use crate::{Ctx, Outcome, Policy, TaskError};
@@ -33,6 +33,8 @@ struct SpokeProcess {
     pidfd: OwnedFd,
     stream: UnixStream,
     reaped: bool,
+    /// The limits in force, so they are changed only when a task asks for others.
+    limits: Limits,
 }
 
 impl SpokeProcess {
@@ -90,6 +92,7 @@ impl SpokeProcess {
             pidfd: unsafe { OwnedFd::from_raw_fd(pidfd as i32) },
             stream: hub_end,
             reaped: false,
+            limits: Limits::default(),
         };
         match spoke.wait_message(Some(Instant::now() + START_TIMEOUT), &|| false) {
             Ok(Heard::Message(FromSpoke::Ready { .. })) => Ok(spoke),
@@ -157,6 +160,26 @@ enum Heard {
 }
 
 impl SpokeProcess {
+    /// Sets the spoke's resource limits for the next task: its address space, and the CPU
+    /// time it may use from now (`RLIMIT_CPU` counts the process's whole life, so the limit is
+    /// what it used so far plus the task's allowance, in whole seconds).
+    fn limit(&mut self, limits: Limits) -> io::Result<()> {
+        if limits == self.limits && limits.cpu_time.is_none() {
+            return Ok(());
+        }
+        set_soft_limit(self.pid, libc::RLIMIT_AS, limits.memory)?;
+        let cpu = match limits.cpu_time {
+            Some(allowance) => {
+                let used = cpu_seconds_used(self.pid)?;
+                Some(used + allowance.as_secs_f64().ceil().max(1.0) as u64)
+            }
+            None => None,
+        };
+        set_soft_limit(self.pid, libc::RLIMIT_CPU, cpu)?;
+        self.limits = limits;
+        Ok(())
+    }
+
     /// Kills the spoke's whole session (if it is not dead already) and says how it ended.
     fn end(mut self) -> Option<Status> {
         self.reaped = true;
@@ -170,6 +193,52 @@ impl Drop for SpokeProcess {
             kill_and_reap(self.pid);
         }
     }
+}
+
+/// Sets the soft limit of `resource` for process `pid` (`None`: no limit), keeping its hard
+/// limit.
+fn set_soft_limit(
+    pid: i32,
+    resource: libc::__rlimit_resource_t,
+    soft: Option<u64>,
+) -> io::Result<()> {
+    let mut old = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: prlimit reads `new` and writes `old`, both valid rlimit values.
+    if unsafe { libc::prlimit(pid, resource, std::ptr::null(), &mut old) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let new = libc::rlimit {
+        rlim_cur: soft.map_or(old.rlim_max, |s| s.min(old.rlim_max)),
+        rlim_max: old.rlim_max,
+    };
+    // SAFETY: as above.
+    if unsafe { libc::prlimit(pid, resource, &new, std::ptr::null_mut()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// The CPU time process `pid` has used so far, in whole seconds, rounded up.
+fn cpu_seconds_used(pid: i32) -> io::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let after = stat
+        .rfind(')')
+        .map(|i| &stat[i + 1..])
+        .ok_or_else(|| io::Error::other("an unreadable /proc stat"))?;
+    // After the command name: state is field 3 of stat; utime and stime are fields 14 and 15.
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: u64 = fields
+        .get(11..13)
+        .ok_or_else(|| io::Error::other("a short /proc stat"))?
+        .iter()
+        .map(|f| f.parse::<u64>().unwrap_or(0))
+        .sum();
+    // SAFETY: sysconf has no preconditions.
+    let per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).unwrap_or(100);
+    Ok(ticks.div_ceil(per_second.max(1)))
 }
 
 /// Kills a spoke's whole session and reaps the spoke; returns how it ended.
@@ -218,6 +287,7 @@ pub(crate) struct Shipment<'a> {
     pub(crate) size: usize,
     pub(crate) label: Option<&'a str>,
     pub(crate) deadline: Option<Instant>,
+    pub(crate) limits: Limits,
 }
 
 /// Runs one attempt of `body` on this seat's spoke process and says how it ended, as
@@ -266,6 +336,12 @@ pub(crate) fn run<T: Task>(
         }
         let spoke = slot.as_mut().expect("started above");
         let pid = spoke.pid;
+        if let Err(e) = spoke.limit(shipment.limits) {
+            return Err(fail(
+                TaskErrorKind::Task,
+                format!("could not set the spoke's resource limits: {e}"),
+            ));
+        }
         ctx_adopt(ctx, pid, true);
         let verdict = converse::<T>(spoke, &order, shipment.deadline, ctx, &output_codec);
         ctx_adopt(ctx, pid, false);
@@ -275,6 +351,7 @@ pub(crate) fn run<T: Task>(
             return match verdict {
                 Err(Outcome::Crashed(_)) => Err(Outcome::Crashed(Crash {
                     status: crash.unwrap_or(Status::Exited(-1)),
+                    memory_limit: shipment.limits.memory,
                 })),
                 other => other,
             };
@@ -296,9 +373,11 @@ fn converse<T: Task>(
     ctx: &Ctx<T::Policy>,
     output_codec: &crate::wire::Codec<T::Output>,
 ) -> Result<T::Output, Outcome<Infallible>> {
+    // The status is filled in when the spoke is reaped.
     let crashed = || {
         Outcome::Crashed(Crash {
             status: Status::Exited(-1),
+            memory_limit: None,
         })
     };
     if send(&mut spoke.stream, order)

@@ -66,6 +66,12 @@ extern "C" fn enter() {
     unsafe {
         std::env::remove_var(SPOKE_ENV);
     }
+    // Orphans of what a task starts become this spoke's children, so it can end them all when
+    // the task is over, daemons included (see `sweep`).
+    // SAFETY: prctl with these arguments only sets a flag of this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1);
+    }
     let code = match fd.to_str().and_then(|f| f.parse::<i32>().ok()) {
         Some(fd) => serve(fd),
         None => 2,
@@ -102,10 +108,47 @@ fn serve(fd: i32) -> i32 {
             Some(entry) => (entry.run)(&order, &writer),
             None => FromSpoke::Unknown,
         };
+        // Nothing a task started outlives it: a forked child, a grandchild that ignores
+        // SIGTERM, a daemon that left its group (it became an orphan, and so this spoke's).
+        sweep();
         if say(&writer, &reply).is_err() {
             return 0;
         }
     }
+}
+
+/// Kills and reaps every child of this spoke, until none is left.
+fn sweep() {
+    for _ in 0..100 {
+        let children = children();
+        if children.is_empty() {
+            return;
+        }
+        for pid in children {
+            // SAFETY: signalling and reaping our own children.
+            unsafe {
+                libc::kill(-pid, libc::SIGKILL);
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+        }
+    }
+}
+
+/// The pids of this process's children, from every thread's `/proc` entry.
+fn children() -> Vec<i32> {
+    let Ok(threads) = std::fs::read_dir("/proc/self/task") else {
+        return Vec::new();
+    };
+    threads
+        .flatten()
+        .filter_map(|thread| std::fs::read_to_string(thread.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|pid| pid.parse().ok())
+                .collect::<Vec<i32>>()
+        })
+        .collect()
 }
 
 fn say(writer: &Mutex<BufWriter<UnixStream>>, message: &FromSpoke) -> std::io::Result<()> {
