@@ -115,7 +115,7 @@ fn a_request_of_the_wrong_type_is_told_which_types_the_hub_serves() {
     let text = report.into_results().unwrap_err().to_string();
     assert!(
         text.contains(
-            "the hub replies with another type than the `alloc::string::String` this task asked for"
+            "the hub replies with a `u32`, not the `alloc::string::String` this task asked for"
         ),
         "{text}"
     );

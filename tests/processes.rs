@@ -191,8 +191,8 @@ fn opaque(_ctx: &Ctx, _o: std::sync::Arc<std::sync::Mutex<u8>>) -> Result<(), Ta
     Ok(())
 }
 
-#[pclosure(fine_limited)]
-fn asks(_ctx: &Ctx) -> Result<(), TaskError> {
+#[pclosure(fine_general)]
+fn member(_ctx: &Ctx) -> Result<(), TaskError> {
     Ok(())
 }
 
@@ -215,13 +215,13 @@ fn what_cannot_cross_is_refused_at_once_saying_why() {
             .is_ok()
     );
 
-    let error = Asks::list([Asks::new()])
+    let error = Member::gang(1, |_| Member::new())
         .eval(&mut Pool::processes(1))
         .unwrap_err();
     assert_eq!(
         error.kind(),
         &ErrorKind::NotOnProcesses {
-            policy: "fine_limited"
+            policy: "fine_general"
         }
     );
 }
@@ -436,4 +436,127 @@ fn a_spoke_killed_from_outside_loses_nothing_and_its_task_reruns() {
         record.failed_attempts()[0]
     );
     std::fs::remove_file(&file).unwrap();
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+enum Ask {
+    Chunk,
+    Report { total: u64 },
+}
+
+#[pclosure(fine_limited)]
+fn collector(ctx: &Ctx) -> Result<(u64, u32), TaskError> {
+    let board = ctx.whiteboard();
+    let mut total = 0;
+    while let Some(n) = ctx.request::<Ask, Option<u64>>(Ask::Chunk)? {
+        total += n;
+        board.update("largest", |largest: Option<u64>| match largest {
+            Some(l) if l >= n => None,
+            _ => Some(n),
+        })?;
+    }
+    ctx.request::<Ask, Option<u64>>(Ask::Report { total })?;
+    Ok((total, std::process::id()))
+}
+
+#[test]
+fn fine_limited_tasks_ask_their_hub_from_process_spokes() {
+    for mut pool in [Pool::threads(2), Pool::processes(2)] {
+        let mut next = 0_u64;
+        let reported = std::sync::Arc::new(std::sync::Mutex::new(0_u64));
+        let sink = std::sync::Arc::clone(&reported);
+        let report = Collector::list((0..4).map(|_| Collector::new()))
+            .whiteboard_put("seeded", &true)
+            .serve(move |ask: Ask, hub| match ask {
+                Ask::Chunk if next < 200 => {
+                    next += 1;
+                    let seeded: Option<bool> = hub.whiteboard().get("seeded").unwrap();
+                    assert_eq!(seeded, Some(true));
+                    Some(next)
+                }
+                Ask::Chunk => None,
+                Ask::Report { total } => {
+                    *sink.lock().unwrap() += total;
+                    None
+                }
+            })
+            .eval(&mut pool)
+            .unwrap();
+        assert_eq!(
+            report.whiteboard().get::<u64>("largest").unwrap(),
+            Some(200),
+            "{pool}"
+        );
+        let results = report.into_results().unwrap();
+        assert_eq!(
+            results.iter().map(|r| r.0).sum::<u64>(),
+            200 * 201 / 2,
+            "{pool}"
+        );
+        assert_eq!(*reported.lock().unwrap(), 200 * 201 / 2, "{pool}");
+    }
+}
+
+#[pclosure(fine_limited)]
+fn mistyped(ctx: &Ctx) -> Result<(), TaskError> {
+    let error = ctx.request::<u32, String>(1).unwrap_err();
+    Err(error)
+}
+
+#[test]
+fn a_request_of_the_wrong_type_is_told_so_across_processes() {
+    let report = Mistyped::list([Mistyped::new()])
+        .serve(|q: String, _hub| q)
+        .eval(&mut Pool::processes(1))
+        .unwrap();
+    let text = report.into_results().unwrap_err().to_string();
+    assert!(
+        text.contains(
+            "the task asked with a `u32`, but the hub serves `alloc::string::String` queries"
+        ),
+        "{text}"
+    );
+}
+
+#[pclosure(fine_limited)]
+fn slow_to_answer(ctx: &Ctx) -> Result<u32, TaskError> {
+    let reply: Result<u32, TaskError> = ctx.request(ctx.attempt());
+    // An incarnation that ended while the hub answered gets no answer, and cannot write.
+    let _ = ctx
+        .whiteboard()
+        .put("from", &format!("attempt {}", ctx.attempt()));
+    reply
+}
+
+#[test]
+fn a_reply_to_an_ended_incarnation_is_dropped_across_processes_too() {
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let count = std::sync::Arc::clone(&served);
+    let report = SlowToAnswer::list([SlowToAnswer::new()])
+        .retries(1)
+        .timeout_per_task(Duration::from_millis(300))
+        .serve(move |attempt: u32, _hub| {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            if attempt == 0 {
+                std::thread::sleep(Duration::from_millis(400));
+            }
+            attempt + 10
+        })
+        .eval(&mut Pool::processes(1))
+        .unwrap();
+    let record = &report.records()[0];
+    assert_eq!(record.outcome().done(), Some(&11));
+    assert!(matches!(
+        record.failed_attempts()[0].outcome(),
+        Outcome::TimedOut
+    ));
+    assert_eq!(
+        report
+            .whiteboard()
+            .get::<String>("from")
+            .unwrap()
+            .as_deref(),
+        Some("attempt 1")
+    );
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
 }

@@ -76,7 +76,7 @@ pub enum ErrorKind {
     },
     /// Process spokes do not run tasks of this policy yet.
     #[error(
-        "`{policy}` tasks cannot run on process spokes yet: they talk to the hub or to each other while they run, and those messages do not cross processes yet; use `Pool::threads(n)`"
+        "`{policy}` tasks cannot run on process spokes yet: gang members talk to each other while they run, and their messages do not cross processes yet; use `Pool::threads(n)`"
     )]
     NotOnProcesses {
         /// The policy.

@@ -83,19 +83,88 @@ impl Gate for Open {
     }
 }
 
+/// The three operations a whiteboard is made of, wherever the board is: in this process, or
+/// in the hub's, seen from a process spoke. Each one is atomic and admits its caller first.
+pub(crate) trait BoardAccess {
+    fn get(&self, key: &str) -> Result<Option<Value>, TaskError>;
+    fn put(&self, key: &str, value: Value) -> Result<(), TaskError>;
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        current: Option<&Value>,
+        new: Value,
+    ) -> Result<bool, TaskError>;
+}
+
+/// The board of this process, and who is asking.
+pub(crate) struct LocalBoard<'a> {
+    pub(crate) store: &'a WhiteboardStore,
+    pub(crate) gate: &'a dyn Gate,
+}
+
+impl BoardAccess for LocalBoard<'_> {
+    fn get(&self, key: &str) -> Result<Option<Value>, TaskError> {
+        let entries = self.store.entries();
+        self.gate.admit()?;
+        Ok(entries.get(key).cloned())
+    }
+
+    fn put(&self, key: &str, value: Value) -> Result<(), TaskError> {
+        let mut entries = self.store.entries();
+        self.gate.admit()?;
+        entries.insert(key.to_owned(), value);
+        Ok(())
+    }
+
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        current: Option<&Value>,
+        new: Value,
+    ) -> Result<bool, TaskError> {
+        let mut entries = self.store.entries();
+        self.gate.admit()?;
+        if entries.get(key) != current {
+            return Ok(false);
+        }
+        entries.insert(key.to_owned(), new);
+        Ok(true)
+    }
+}
+
+enum Access<'a> {
+    Local(LocalBoard<'a>),
+    Remote(&'a dyn BoardAccess),
+}
+
 /// A live view of the hub's whiteboard: shared knowledge as serde values by key.
 ///
 /// Every operation is atomic with respect to the others. A task whose incarnation has ended
 /// (timed out, cancelled, replaced) gets an error of kind `Stale` instead of a read or write,
 /// so an abandoned attempt cannot disturb what the live ones share.
 pub struct Whiteboard<'a> {
-    store: &'a WhiteboardStore,
-    gate: &'a dyn Gate,
+    access: Access<'a>,
 }
 
 impl<'a> Whiteboard<'a> {
     pub(crate) fn new(store: &'a WhiteboardStore, gate: &'a dyn Gate) -> Self {
-        Self { store, gate }
+        Self {
+            access: Access::Local(LocalBoard { store, gate }),
+        }
+    }
+
+    /// The hub's board, seen from a process spoke.
+    pub(crate) fn remote(access: &'a dyn BoardAccess) -> Self {
+        Self {
+            access: Access::Remote(access),
+        }
+    }
+
+    fn access(&self) -> &dyn BoardAccess {
+        match &self.access {
+            Access::Local(local) => local,
+            Access::Remote(remote) => *remote,
+        }
     }
 
     /// The value under `key`, or `None` if there is none.
@@ -103,12 +172,7 @@ impl<'a> Whiteboard<'a> {
     /// # Errors
     /// If this incarnation has ended, or the stored value is not a `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, TaskError> {
-        let value = {
-            let entries = self.store.entries();
-            self.gate.admit()?;
-            entries.get(key).cloned()
-        };
-        value.map(|v| decode(key, v)).transpose()
+        self.access().get(key)?.map(|v| decode(key, v)).transpose()
     }
 
     /// Puts `value` under `key`, replacing what was there.
@@ -116,11 +180,7 @@ impl<'a> Whiteboard<'a> {
     /// # Errors
     /// If this incarnation has ended, or `value` cannot be serialized.
     pub fn put<T: Serialize + ?Sized>(&self, key: &str, value: &T) -> Result<(), TaskError> {
-        let value = encode(key, value)?;
-        let mut entries = self.store.entries();
-        self.gate.admit()?;
-        entries.insert(key.to_owned(), value);
-        Ok(())
+        self.access().put(key, encode(key, value)?)
     }
 
     /// Puts `new` under `key` only if the board holds `current` there (`None`: nothing there).
@@ -135,19 +195,14 @@ impl<'a> Whiteboard<'a> {
         new: &T,
     ) -> Result<bool, TaskError> {
         let current = current.map(|c| encode(key, c)).transpose()?;
-        let new = encode(key, new)?;
-        let mut entries = self.store.entries();
-        self.gate.admit()?;
-        if entries.get(key) != current.as_ref() {
-            return Ok(false);
-        }
-        entries.insert(key.to_owned(), new);
-        Ok(true)
+        self.access()
+            .compare_and_swap(key, current.as_ref(), encode(key, new)?)
     }
 
     /// Replaces the value under `key` with `f(current)`, retrying with compare-and-swap until no
     /// other writer came in between; `f` returning `None` leaves the board as it is. Returns the
-    /// value the board holds afterwards.
+    /// value the board holds afterwards. An incarnation that ended while `f` ran does not
+    /// write: the swap admits it again.
     ///
     /// `f` may run more than once; it should not have side effects.
     ///
@@ -175,21 +230,16 @@ impl<'a> Whiteboard<'a> {
         F: FnMut(Option<T>) -> Option<T>,
     {
         loop {
-            let before = {
-                let entries = self.store.entries();
-                self.gate.admit()?;
-                entries.get(key).cloned()
-            };
+            let before = self.access().get(key)?;
             let current = before.clone().map(|v| decode::<T>(key, v)).transpose()?;
             let Some(next) = f(current) else {
                 return before.map(|v| decode(key, v)).transpose();
             };
             let encoded = encode(key, &next)?;
-            let mut entries = self.store.entries();
-            // `f` may have taken long: the caller's incarnation may have ended meanwhile.
-            self.gate.admit()?;
-            if entries.get(key) == before.as_ref() {
-                entries.insert(key.to_owned(), encoded);
+            if self
+                .access()
+                .compare_and_swap(key, before.as_ref(), encoded)?
+            {
                 return Ok(Some(next));
             }
         }

@@ -7,9 +7,10 @@ use serde::de::DeserializeOwned;
 
 use super::Ctx;
 use crate::capability::{AllowsRequest, AllowsWhiteboard};
-use crate::hub::{HubCall, Requester, stale};
+use crate::hub::{HubCall, Query, Reply, Requester, Types, stale};
 use crate::task_error::TaskErrorKind;
 use crate::whiteboard::{Gate, Whiteboard};
+use crate::wire;
 use crate::{Policy, TaskError};
 
 impl<P: Policy> Gate for Ctx<P> {
@@ -23,6 +24,19 @@ impl<P: Policy> Gate for Ctx<P> {
 }
 
 impl<P: Policy> Ctx<P> {
+    /// Who is asking, for the hub's handler.
+    pub(crate) fn hub_call(&self) -> HubCall<'_> {
+        HubCall {
+            services: self.link.services(),
+            from: Requester {
+                label: self.label().to_owned(),
+                index: self.task,
+                attempt: self.attempt,
+            },
+            fabric: self.link.fabric(),
+        }
+    }
+
     /// The hub's whiteboard: knowledge shared by every task of this manager call, as serde
     /// values by key (get, put, compare-and-swap). What is left on it is in the report.
     ///
@@ -31,7 +45,10 @@ impl<P: Policy> Ctx<P> {
     where
         P: AllowsWhiteboard,
     {
-        Whiteboard::new(&self.link.services().whiteboard, self)
+        match self.link.remote() {
+            Some(remote) => Whiteboard::remote(remote.board()),
+            None => Whiteboard::new(&self.link.services().whiteboard, self),
+        }
     }
 
     /// Asks the hub and waits for its reply: the manager's `.serve(|query, hub| reply)` handler
@@ -50,28 +67,40 @@ impl<P: Policy> Ctx<P> {
         Q: Serialize + DeserializeOwned + Send + 'static,
         R: Serialize + DeserializeOwned + Send + 'static,
     {
-        let services = self.link.services();
-        let call = HubCall {
-            services,
-            from: Requester {
-                label: self.label().to_owned(),
-                index: self.task,
-                attempt: self.attempt,
-            },
-            fabric: self.link.fabric(),
+        let types = Types {
+            query: type_name::<Q>(),
+            reply: type_name::<R>(),
         };
-        let reply = services.serve(Box::new(query), type_name::<Q>(), &call, || {
+        if let Some(remote) = self.link.remote() {
+            let query = wire::encode(&query).map_err(|e| {
+                TaskError::new(
+                    TaskErrorKind::Misuse,
+                    format!("the query did not encode: {e}"),
+                )
+            })?;
+            let reply = remote.request(query, &types)?;
+            return wire::decode(&reply).map_err(|e| {
+                TaskError::new(
+                    TaskErrorKind::Misuse,
+                    format!("the reply did not decode: {e}"),
+                )
+            });
+        }
+        let services = self.link.services();
+        let call = self.hub_call();
+        match services.serve(Query::Local(Box::new(query)), &types, &call, || {
             self.is_live_now()
-        })?;
-        reply.downcast::<R>().map(|r| *r).map_err(|_| {
-            TaskError::new(
+        })? {
+            Reply::Local(reply) => reply.downcast::<R>().map(|r| *r).map_err(|_| {
+                TaskError::new(
+                    TaskErrorKind::Misuse,
+                    "the reply is not of its type's name".into(),
+                )
+            }),
+            Reply::Encoded(_) => Err(TaskError::new(
                 TaskErrorKind::Misuse,
-                format!(
-                    "the hub replies with another type than the `{}` this task asked for: make the handler of `.serve(..)` return `{}`",
-                    type_name::<R>(),
-                    type_name::<R>()
-                ),
-            )
-        })
+                "an encoded reply to a local query".into(),
+            )),
+        }
     }
 }

@@ -1,7 +1,9 @@
 //! How a context reaches the manager that runs its task.
 
+use crate::TaskError;
 use crate::fabric::Fabric;
-use crate::hub::HubServices;
+use crate::hub::{HubServices, Types};
+use crate::whiteboard::BoardAccess;
 
 /// A seat's line to its board, shared by every context the seat creates.
 ///
@@ -22,7 +24,20 @@ pub(crate) trait TaskLink: Send + Sync {
     fn fabric(&self) -> Option<&Fabric> {
         None
     }
+    /// The hub, when it is in another process (the task runs on a process spoke): what the
+    /// context would do with the hub's services in this process, it asks for over the socket.
+    fn remote(&self) -> Option<&dyn RemoteHub> {
+        None
+    }
     /// Records that this seat's attempt runs coprocess group `pgid` (or no longer does), so
     /// that the hub can end it if it abandons the seat.
     fn adopt_group(&self, pgid: i32, running: bool);
+}
+
+/// A hub in another process, as a task on a process spoke reaches it.
+pub(crate) trait RemoteHub {
+    /// The hub's whiteboard.
+    fn board(&self) -> &dyn BoardAccess;
+    /// Asks the hub's request handler; the query and the reply are encoded.
+    fn request(&self, query: Vec<u8>, types: &Types<'_>) -> Result<Vec<u8>, TaskError>;
 }

@@ -5,4 +5,4 @@ mod services;
 
 pub(crate) use drive::{Board, Driven, drive};
 pub use services::{Hub, Progress, Requester};
-pub(crate) use services::{HubCall, HubServices, ProgressFn, stale};
+pub(crate) use services::{HubCall, HubServices, ProgressFn, Query, Reply, Types, stale};

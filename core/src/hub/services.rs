@@ -20,16 +20,28 @@ use crate::task_error::TaskErrorKind;
 use crate::whiteboard::{Open, Whiteboard, WhiteboardStore};
 use crate::{Policy, TaskError};
 
-/// A type-erased request handler: takes the query, returns the reply.
-/// It receives the query, the query's type name (for a clear mismatch error) and the call.
-pub(crate) type ErasedHandler = Box<
-    dyn FnMut(
-            Box<dyn Any + Send>,
-            &'static str,
-            &HubCall<'_>,
-        ) -> Result<Box<dyn Any + Send>, TaskError>
-        + Send,
->;
+/// A query as a task asked it: moved as it is between threads, or encoded, from a process.
+pub(crate) enum Query<'a> {
+    Local(Box<dyn Any + Send>),
+    Encoded(&'a [u8]),
+}
+
+/// The handler's reply, in the form the query came in.
+pub(crate) enum Reply {
+    Local(Box<dyn Any + Send>),
+    Encoded(Vec<u8>),
+}
+
+/// The types a task asks with and expects back, by name: checked against the handler's before
+/// anything is decoded, on threads and across processes alike.
+pub(crate) struct Types<'a> {
+    pub(crate) query: &'a str,
+    pub(crate) reply: &'a str,
+}
+
+/// A type-erased request handler.
+pub(crate) type ErasedHandler =
+    Box<dyn FnMut(Query<'_>, &Types<'_>, &HubCall<'_>) -> Result<Reply, TaskError> + Send>;
 
 /// A progress callback.
 pub(crate) type ProgressFn = Box<dyn FnMut(&Progress) + Send>;
@@ -46,11 +58,11 @@ impl HubServices {
     /// Serves one request from a task; `live` says whether the asking incarnation still lives.
     pub(crate) fn serve(
         &self,
-        query: Box<dyn Any + Send>,
-        query_type: &'static str,
+        query: Query<'_>,
+        types: &Types<'_>,
         call: &HubCall<'_>,
         live: impl Fn() -> bool,
-    ) -> Result<Box<dyn Any + Send>, TaskError> {
+    ) -> Result<Reply, TaskError> {
         let Some(handler) = &self.handler else {
             return Err(TaskError::new(
                 TaskErrorKind::Misuse,
@@ -64,15 +76,16 @@ impl HubServices {
         if !live() {
             return Err(stale(&call.from.label, "request"));
         }
-        let reply = catch_unwind(AssertUnwindSafe(|| handler(query, query_type, call)))
-            .unwrap_or_else(|payload| {
+        let reply = catch_unwind(AssertUnwindSafe(|| handler(query, types, call))).unwrap_or_else(
+            |payload| {
                 let panic = TaskError::panicked(&*payload);
                 attempt::discard(payload);
                 Err(TaskError::new(
                     TaskErrorKind::Misuse,
                     format!("the hub's request handler {panic}"),
                 ))
-            });
+            },
+        );
         drop(handler);
         // The reply is dropped, never delivered, if the incarnation that asked has ended while
         // the hub was answering.

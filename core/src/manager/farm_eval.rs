@@ -39,12 +39,6 @@ pub(super) fn eval<T: Task + Send>(
         limits: run.options.limits,
     };
     if let Spokes::Processes(_) = pool.spokes {
-        if !T::Policy::COARSE {
-            let kind = ErrorKind::NotOnProcesses {
-                policy: T::Policy::NAME,
-            };
-            return Err(run.refuse(kind, tasks));
-        }
         if let Err(unwired) = crate::spoke::wired::<T>() {
             let kind = ErrorKind::Unwired {
                 reason: unwired.to_string(),

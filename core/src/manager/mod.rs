@@ -15,14 +15,16 @@ use crate::capability::{
     AllowsGangRetry, AllowsHalt, AllowsServe, AllowsTaskRetry, AllowsWhiteboardPut, ManagedAsGang,
     ManagedAsList, ManagedAsRace, ManagedAsSingleton,
 };
-use crate::hub::{Hub, HubServices, Progress};
+use crate::hub::{Hub, HubServices, Progress, Query, Reply};
 use crate::policy::Shape;
 use crate::report::{EarlyStop, TaskRecord};
 use crate::seat::deadline_after;
 use crate::task::{Limits, Task};
 use crate::task_error::TaskErrorKind;
 use crate::whiteboard::{WhiteboardStore, encode};
+use crate::wire;
 use crate::{Error, ErrorKind, Outcome, Policy, Pool, Report, TaskError};
+use std::any::type_name;
 
 /// How many times a task may crash its process spoke before it is not retried again.
 pub const DEFAULT_CRASH_LIMIT: u32 = 2;
@@ -202,18 +204,38 @@ impl<T: Task> Manager<T> {
         R: Serialize + DeserializeOwned + Send + 'static,
         F: FnMut(Q, &Hub<'_, T::Policy>) -> R + Send + 'static,
     {
-        self.services.handler = Some(Mutex::new(Box::new(move |query, query_type, call| {
-            let query = query.downcast::<Q>().map_err(|_| {
-                TaskError::new(
-                    TaskErrorKind::Misuse,
-                    format!(
-                        "the task asked with a `{query_type}`, but the hub serves `{}` queries",
-                        std::any::type_name::<Q>()
-                    ),
-                )
-            })?;
-            let reply = handler(*query, &Hub::new(call));
-            Ok(Box::new(reply))
+        let (served_query, served_reply) = (type_name::<Q>(), type_name::<R>());
+        self.services.handler = Some(Mutex::new(Box::new(move |query, types, call| {
+            let misuse = |message: String| TaskError::new(TaskErrorKind::Misuse, message);
+            if types.query != served_query {
+                return Err(misuse(format!(
+                    "the task asked with a `{}`, but the hub serves `{served_query}` queries",
+                    types.query
+                )));
+            }
+            if types.reply != served_reply {
+                return Err(misuse(format!(
+                    "the hub replies with a `{served_reply}`, not the `{}` this task asked for: make the handler of `.serve(..)` return `{}`",
+                    types.reply, types.reply
+                )));
+            }
+            Ok(match query {
+                Query::Local(query) => {
+                    let query = query
+                        .downcast::<Q>()
+                        .map_err(|_| misuse("the query is not of its type's name".into()))?;
+                    Reply::Local(Box::new(handler(*query, &Hub::new(call))))
+                }
+                Query::Encoded(bytes) => {
+                    let query: Q = wire::decode(bytes)
+                        .map_err(|e| misuse(format!("the query did not decode: {e}")))?;
+                    let reply = handler(query, &Hub::new(call));
+                    Reply::Encoded(
+                        wire::encode(&reply)
+                            .map_err(|e| misuse(format!("the reply did not encode: {e}")))?,
+                    )
+                }
+            })
         })));
         self
     }

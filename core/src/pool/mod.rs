@@ -71,10 +71,10 @@ impl Pool {
     /// cross as serde values, so they must be `Serialize + Deserialize`; a manager of tasks
     /// whose are not fails at once, saying which.
     ///
-    /// For now, process spokes run coarse tasks (`coarse_singleton`, `coarse_list`,
-    /// `coarse_race`): fine-grain tasks, which talk to the hub or to each other while they run,
-    /// are refused with [`ErrorKind::NotOnProcesses`](crate::ErrorKind::NotOnProcesses).
-    /// Linux only.
+    /// `fine_limited` tasks ask their hub from the spoke (the whiteboard, requests) over its
+    /// socket. For now, `fine_general` gangs are refused with
+    /// [`ErrorKind::NotOnProcesses`](crate::ErrorKind::NotOnProcesses): their members' messages
+    /// do not cross processes yet. Linux only.
     pub fn processes(spokes: usize) -> Self {
         Self {
             spokes: Spokes::Processes(ThreadSeats::new(spokes, "spm-proxy")),

@@ -14,11 +14,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::coprocess::Status;
+use crate::hub::{Query, Reply, Types};
 use crate::outcome::Crash;
 use crate::spoke::SPOKE_ENV;
-use crate::spoke::protocol::{FromSpoke, RunOrder, ToSpoke};
+use crate::spoke::protocol::{Answer, Ask, FromSpoke, RunOrder, ToSpoke};
 use crate::task::{Limits, Task};
 use crate::task_error::TaskErrorKind;
+use crate::whiteboard::{BoardAccess, LocalBoard};
 use crate::wire::{receive, send};
 use crate::{Ctx, Outcome, Policy, TaskError};
 
@@ -360,6 +362,64 @@ pub(crate) fn run<T: Task>(
     })
 }
 
+/// Answers what the task running on a spoke asks, with the hub's services of this process, on
+/// behalf of the attempt's context (which says whether the attempt is still live).
+fn answer<P: Policy>(ctx: &Ctx<P>, ask: Ask) -> Answer {
+    let refused = |e: TaskError| Answer::Refused {
+        kind: e.kind().to_wire(),
+        message: e.message().to_owned(),
+    };
+    let json = |text: &str| -> Result<serde_json::Value, TaskError> {
+        serde_json::from_str(text).map_err(|e| {
+            TaskError::new(
+                TaskErrorKind::Misuse,
+                format!("a whiteboard value did not decode: {e}"),
+            )
+        })
+    };
+    let board = LocalBoard {
+        store: &ctx.link().services().whiteboard,
+        gate: ctx,
+    };
+    let answered = match ask {
+        Ask::Get { key } => board
+            .get(&key)
+            .map(|value| Answer::Value(value.map(|v| v.to_string()))),
+        Ask::Put { key, value } => json(&value)
+            .and_then(|value| board.put(&key, value))
+            .map(|()| Answer::Done),
+        Ask::Swap { key, current, new } => current
+            .as_deref()
+            .map(json)
+            .transpose()
+            .and_then(|current| Ok((current, json(&new)?)))
+            .and_then(|(current, new)| board.compare_and_swap(&key, current.as_ref(), new))
+            .map(Answer::Swapped),
+        Ask::Request {
+            query,
+            query_type,
+            reply_type,
+        } => {
+            let types = Types {
+                query: &query_type,
+                reply: &reply_type,
+            };
+            let call = ctx.hub_call();
+            ctx.link()
+                .services()
+                .serve(Query::Encoded(&query), &types, &call, || ctx.is_live_now())
+                .and_then(|reply| match reply {
+                    Reply::Encoded(bytes) => Ok(Answer::Reply(bytes)),
+                    Reply::Local(_) => Err(TaskError::new(
+                        TaskErrorKind::Misuse,
+                        "a local reply to an encoded query".into(),
+                    )),
+                })
+        }
+    };
+    answered.unwrap_or_else(refused)
+}
+
 fn ctx_adopt<P: Policy>(ctx: &Ctx<P>, pid: i32, running: bool) {
     use crate::coprocess::TaskSide;
     ctx.adopt(pid, running);
@@ -390,6 +450,15 @@ fn converse<T: Task>(
     loop {
         match spoke.wait_message(deadline, &stop) {
             Ok(Heard::Message(FromSpoke::Progress(fraction))) => ctx.progress(fraction),
+            Ok(Heard::Message(FromSpoke::Ask(ask))) => {
+                let answer = ToSpoke::Answer(answer(ctx, ask));
+                if send(&mut spoke.stream, &answer)
+                    .and_then(|()| spoke.stream.flush())
+                    .is_err()
+                {
+                    return Err(crashed());
+                }
+            }
             Ok(Heard::Message(FromSpoke::Done(bytes))) => {
                 return (output_codec.decode)(&bytes).map_err(|e| {
                     Outcome::Failed(TaskError::new(

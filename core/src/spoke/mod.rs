@@ -12,18 +12,18 @@
 mod link;
 pub(crate) mod protocol;
 
-use std::io::{BufReader, BufWriter, Write};
+use std::io::{BufReader, BufWriter};
 use std::os::fd::FromRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use link::SpokeLink;
+use link::{Channel, Shared, SpokeLink, lock, say};
 use protocol::{FromSpoke, RunOrder, ToSpoke};
 
 use crate::attempt;
 use crate::task::Task;
-use crate::wire::{self, receive, send};
+use crate::wire::{self, receive};
 use crate::{Ctx, Outcome};
 
 /// The environment variable that makes a process a spoke; its value is the descriptor of the
@@ -33,7 +33,7 @@ pub(crate) const SPOKE_ENV: &str = "SPM_SPOKE_FD";
 /// How a spoke runs one kind of task.
 pub struct TaskEntry {
     path: &'static str,
-    run: fn(&RunOrder, &Arc<Mutex<BufWriter<UnixStream>>>) -> FromSpoke,
+    run: fn(&RunOrder, &Shared) -> FromSpoke,
 }
 
 impl TaskEntry {
@@ -86,32 +86,30 @@ fn serve(fd: i32) -> i32 {
     let Ok(reading) = stream.try_clone() else {
         return 3;
     };
-    let mut reader = BufReader::new(reading);
-    let writer = Arc::new(Mutex::new(BufWriter::new(stream)));
-    if say(
-        &writer,
-        &FromSpoke::Ready {
-            pid: std::process::id(),
-        },
-    )
-    .is_err()
-    {
+    let channel: Shared = Arc::new(Mutex::new(Channel {
+        reader: BufReader::new(reading),
+        writer: BufWriter::new(stream),
+    }));
+    let ready = FromSpoke::Ready {
+        pid: std::process::id(),
+    };
+    if say(&mut lock(&channel), &ready).is_err() {
         return 4;
     }
     loop {
-        let order = match receive::<ToSpoke>(&mut reader) {
+        let order = match receive::<ToSpoke>(&mut lock(&channel).reader) {
             Ok(Some(ToSpoke::Run(order))) => order,
-            // The hub closed the socket: its pool is gone.
-            Ok(None) | Err(_) => return 0,
+            // The hub closed the socket (its pool is gone), or spoke out of turn.
+            Ok(Some(ToSpoke::Answer(_)) | None) | Err(_) => return 0,
         };
         let reply = match TASKS.iter().find(|entry| entry.path == order.path) {
-            Some(entry) => (entry.run)(&order, &writer),
+            Some(entry) => (entry.run)(&order, &channel),
             None => FromSpoke::Unknown,
         };
         // Nothing a task started outlives it: a forked child, a grandchild that ignores
         // SIGTERM, a daemon that left its group (it became an orphan, and so this spoke's).
         sweep();
-        if say(&writer, &reply).is_err() {
+        if say(&mut lock(&channel), &reply).is_err() {
             return 0;
         }
     }
@@ -151,16 +149,8 @@ fn children() -> Vec<i32> {
         .collect()
 }
 
-fn say(writer: &Mutex<BufWriter<UnixStream>>, message: &FromSpoke) -> std::io::Result<()> {
-    let mut writer = writer
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    send(&mut *writer, message)?;
-    writer.flush()
-}
-
 /// Runs one order for task type `T` and says how it went.
-fn run_order<T: Task>(order: &RunOrder, writer: &Arc<Mutex<BufWriter<UnixStream>>>) -> FromSpoke {
+fn run_order<T: Task>(order: &RunOrder, channel: &Shared) -> FromSpoke {
     let (Some(args), Some(output)) = (T::args_codec(), T::output_codec()) else {
         return FromSpoke::Unwired;
     };
@@ -174,7 +164,7 @@ fn run_order<T: Task>(order: &RunOrder, writer: &Arc<Mutex<BufWriter<UnixStream>
     let link = Arc::new(SpokeLink::new(
         T::NAME,
         order.label.clone(),
-        Arc::clone(writer),
+        Arc::clone(channel),
     ));
     let ctx = Ctx::<T::Policy>::new(
         link,

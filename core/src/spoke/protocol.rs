@@ -7,6 +7,43 @@ use serde::{Deserialize, Serialize};
 pub(crate) enum ToSpoke {
     /// Run one attempt of a task.
     Run(RunOrder),
+    /// The answer to the running task's last question.
+    Answer(Answer),
+}
+
+/// What a running task asks its hub (fine-grain policies only).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Ask {
+    /// The whiteboard's value under a key (as JSON).
+    Get { key: String },
+    /// Put a value (as JSON) under a key.
+    Put { key: String, value: String },
+    /// Compare-and-swap a key's value (as JSON).
+    Swap {
+        key: String,
+        current: Option<String>,
+        new: String,
+    },
+    /// A request to the hub's handler, encoded, with the types' names.
+    Request {
+        query: Vec<u8>,
+        query_type: String,
+        reply_type: String,
+    },
+}
+
+/// The hub's answer to an `Ask`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) enum Answer {
+    Value(Option<String>),
+    Done,
+    Swapped(bool),
+    Reply(Vec<u8>),
+    /// The hub refused: an error of this kind, with this message.
+    Refused {
+        kind: u8,
+        message: String,
+    },
 }
 
 /// One attempt of a task, for a spoke to run.
@@ -31,6 +68,8 @@ pub(crate) enum FromSpoke {
     Ready { pid: u32 },
     /// The running task reported progress.
     Progress(f64),
+    /// The running task asks its hub; the spoke waits for the `Answer`.
+    Ask(Ask),
     /// The attempt returned its value, encoded.
     Done(Vec<u8>),
     /// The attempt returned an error, or panicked.
