@@ -191,11 +191,6 @@ fn opaque(_ctx: &Ctx, _o: std::sync::Arc<std::sync::Mutex<u8>>) -> Result<(), Ta
     Ok(())
 }
 
-#[pclosure(fine_general)]
-fn member(_ctx: &Ctx) -> Result<(), TaskError> {
-    Ok(())
-}
-
 #[test]
 fn what_cannot_cross_is_refused_at_once_saying_why() {
     let error = Opaque::list([Opaque::new(Default::default())])
@@ -213,16 +208,6 @@ fn what_cannot_cross_is_refused_at_once_saying_why() {
         Opaque::list([Opaque::new(Default::default())])
             .eval(&mut Pool::threads(1))
             .is_ok()
-    );
-
-    let error = Member::gang(1, |_| Member::new())
-        .eval(&mut Pool::processes(1))
-        .unwrap_err();
-    assert_eq!(
-        error.kind(),
-        &ErrorKind::NotOnProcesses {
-            policy: "fine_general"
-        }
     );
 }
 
@@ -559,4 +544,148 @@ fn a_reply_to_an_ended_incarnation_is_dropped_across_processes_too() {
         Some("attempt 1")
     );
     assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
+}
+
+/// What each member of `collect` saw: a sum, a maximum, a product (at the root), a greeting and
+/// the messages of a ring.
+type Seen = (f64, f64, Option<f64>, String, Vec<usize>);
+
+#[pclosure(fine_general)]
+fn collect(ctx: &Ctx, base: f64) -> Result<Seen, TaskError> {
+    let (me, n) = (ctx.rank(), ctx.size());
+    ctx.barrier()?;
+    // Floats whose sum depends on the order: every member must get the same bits.
+    let sum = ctx.all_reduce(base / (me as f64 + 3.0), |a, b| a + b)?;
+    let max = ctx.all_reduce(me as f64, f64::max)?;
+    let product = ctx.reduce(1, me as f64 + 1.0, |a, b| a * b)?;
+    let greeting = ctx.broadcast(2, (me == 2).then(|| format!("hello from {}", ctx.label())))?;
+    let mut seen = Vec::new();
+    for _ in 0..20 {
+        ctx.send((me + 1) % n, me)?;
+        seen.push(ctx.recv::<usize>((me + n - 1) % n)?);
+    }
+    ctx.barrier()?;
+    Ok((sum, max, product, greeting, seen))
+}
+
+#[test]
+fn a_gang_gives_the_same_answers_on_threads_and_on_processes() {
+    let on = |mut pool: Pool| {
+        Collect::gang(4, |_| Collect::new(0.1))
+            .eval(&mut pool)
+            .unwrap()
+            .into_results()
+            .unwrap()
+    };
+    let threads = on(Pool::threads(4));
+    let processes = on(Pool::processes(4));
+    for (rank, (t, p)) in threads.iter().zip(&processes).enumerate() {
+        assert_eq!(t.0.to_bits(), p.0.to_bits(), "rank {rank}: all_reduce");
+        assert_eq!((t.1, t.2), (p.1, p.2), "rank {rank}");
+        assert_eq!(p.2, (rank == 1).then_some(24.0));
+        assert_eq!(p.3, "hello from collect#2");
+        assert_eq!(p.4, vec![(rank + 3) % 4; 20]);
+        assert_eq!(t, p);
+    }
+}
+
+#[pclosure(fine_general)]
+fn fragile(ctx: &Ctx, how: String) -> Result<u32, TaskError> {
+    if ctx.rank() == 1 && ctx.attempt() == 0 {
+        match how.as_str() {
+            "abort" => std::process::abort(),
+            "hang" => loop {
+                std::hint::spin_loop();
+            },
+            _ => return Err(TaskError::msg("rank 1 fails")),
+        }
+    }
+    ctx.barrier()?;
+    Ok(ctx.attempt())
+}
+
+#[test]
+fn a_member_that_crashes_or_hangs_ends_its_gang_and_the_gang_is_relaunched() {
+    for how in ["abort", "hang", "error"] {
+        let started = Instant::now();
+        // Only the culprit has a deadline: the others wait at the barrier until the gang breaks.
+        let report = Fragile::gang(3, |rank| {
+            let member = Fragile::new(how.into());
+            if rank == 1 {
+                member.timeout(Duration::from_millis(500))
+            } else {
+                member
+            }
+        })
+        .gang_retries(1)
+        .eval(&mut Pool::processes(3))
+        .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{how}: {:?}",
+            started.elapsed()
+        );
+        for record in report.records() {
+            assert_eq!(record.outcome().done(), Some(&1), "{how}");
+            let first = record.failed_attempts()[0].outcome();
+            match (record.index(), how) {
+                (1, "abort") => assert!(matches!(first, Outcome::Crashed(_)), "{first}"),
+                (1, "hang") => assert!(matches!(first, Outcome::TimedOut), "{first}"),
+                (1, _) => assert!(matches!(first, Outcome::Failed(_)), "{first}"),
+                _ => assert!(matches!(first, Outcome::Cancelled), "{how}: {first}"),
+            }
+        }
+        assert_eq!(
+            report.abandoned_threads(),
+            0,
+            "{how}: killed, not abandoned"
+        );
+    }
+}
+
+#[pclosure(fine_general)]
+fn circular(ctx: &Ctx) -> Result<u8, TaskError> {
+    ctx.recv::<u8>(1 - ctx.rank())
+}
+
+#[test]
+fn a_deadlock_among_process_spokes_is_reported() {
+    let report = Circular::gang(2, |_| Circular::new())
+        .eval(&mut Pool::processes(2))
+        .unwrap();
+    for outcome in report.outcomes() {
+        let error = outcome
+            .error()
+            .unwrap_or_else(|| panic!("both fail: {outcome:?}"));
+        assert_eq!(error.kind(), spm::TaskErrorKind::Deadlock, "{error}");
+    }
+}
+
+#[pclosure(fine_general)]
+fn wakes(ctx: &Ctx) -> Result<String, TaskError> {
+    if ctx.rank() == 0 {
+        let _: bool = ctx.request("wake the others".to_string())?;
+    }
+    ctx.recv_from_hub::<String>()
+}
+
+#[test]
+fn the_hub_pushes_to_members_on_process_spokes() {
+    let report = Wakes::gang(3, |_| Wakes::new())
+        .serve(|ask: String, hub| {
+            for rank in 0..3 {
+                hub.push(rank, format!("{ask}: {rank}")).unwrap();
+            }
+            true
+        })
+        .eval(&mut Pool::processes(3))
+        .unwrap();
+    assert_eq!(
+        report.into_results().unwrap(),
+        [
+            "wake the others: 0",
+            "wake the others: 1",
+            "wake the others: 2"
+        ]
+    );
 }

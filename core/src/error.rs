@@ -74,14 +74,6 @@ pub enum ErrorKind {
         /// Which task, what does not cross, and what to do.
         reason: String,
     },
-    /// Process spokes do not run tasks of this policy yet.
-    #[error(
-        "`{policy}` tasks cannot run on process spokes yet: gang members talk to each other while they run, and their messages do not cross processes yet; use `Pool::threads(n)`"
-    )]
-    NotOnProcesses {
-        /// The policy.
-        policy: &'static str,
-    },
     /// Resource limits were asked for on a pool whose spokes cannot be limited.
     #[error(
         "memory and CPU time limits apply to process spokes, and {pool} runs tasks in this process: use `Pool::processes(n)`, or drop the limits"

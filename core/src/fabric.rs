@@ -12,7 +12,8 @@
 //! that waiter alone. Memory ordering: the counters are only hints to stop spinning; every
 //! decision is taken again under the mutex.
 
-use std::any::{Any, TypeId, type_name};
+use std::any::{Any, type_name};
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -28,11 +29,11 @@ const SPIN_BUDGET: Duration = Duration::from_micros(50);
 /// How many times a waiter spins on the spot before it starts yielding its core.
 const BUSY_SPINS: u32 = 200;
 
-/// A value in flight between members, or from the hub, with its type for checking.
+/// A value in flight between members, or from the hub, with its type's name for checking: the
+/// value itself between thread spokes, its encoding between process spokes.
 pub(crate) struct Parcel {
     value: Box<dyn Any + Send>,
-    type_id: TypeId,
-    type_name: &'static str,
+    type_name: Cow<'static, str>,
 }
 
 impl fmt::Debug for Parcel {
@@ -45,16 +46,27 @@ impl Parcel {
     pub(crate) fn new<T: Send + 'static>(value: T) -> Self {
         Self {
             value: Box::new(value),
-            type_id: TypeId::of::<T>(),
-            type_name: type_name::<T>(),
+            type_name: Cow::Borrowed(type_name::<T>()),
         }
     }
 
-    pub(crate) fn open<T: 'static>(self) -> T {
-        *self
-            .value
-            .downcast::<T>()
-            .unwrap_or_else(|_| unreachable!("parcels are type-checked before they are opened"))
+    /// A value encoded by a process spoke, known by its type's name.
+    pub(crate) fn encoded(bytes: Vec<u8>, type_name: String) -> Self {
+        Self {
+            value: Box::new(bytes),
+            type_name: Cow::Owned(type_name),
+        }
+    }
+
+    /// The value, as a `T` (for an encoded parcel, `Vec<u8>`: its encoding).
+    pub(crate) fn open<T: 'static>(self) -> Result<T, TaskError> {
+        let found = self.type_name;
+        self.value.downcast::<T>().map(|v| *v).map_err(|_| {
+            TaskError::new(
+                TaskErrorKind::Misuse,
+                format!("a `{found}` cannot be opened as a `{}`", type_name::<T>()),
+            )
+        })
     }
 }
 
@@ -62,9 +74,18 @@ impl Parcel {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
     Barrier,
-    Broadcast { root: usize },
-    Reduce { root: usize },
+    Broadcast {
+        root: usize,
+    },
+    Reduce {
+        root: usize,
+    },
     AllReduce,
+    /// Every contribution, encoded, to the root (`Some`) or to every member (`None`): how
+    /// process spokes reduce, each member folding in its own process with its own operation.
+    Gather {
+        root: Option<usize>,
+    },
 }
 
 impl fmt::Display for Op {
@@ -73,16 +94,16 @@ impl fmt::Display for Op {
             Op::Barrier => f.write_str("barrier"),
             Op::Broadcast { root } => write!(f, "broadcast from rank {root}"),
             Op::Reduce { root } => write!(f, "reduce to rank {root}"),
-            Op::AllReduce => f.write_str("all_reduce"),
+            Op::AllReduce | Op::Gather { root: None } => f.write_str("all_reduce"),
+            Op::Gather { root: Some(root) } => write!(f, "reduce to rank {root}"),
         }
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 struct Signature {
     op: Op,
-    type_id: TypeId,
-    type_name: &'static str,
+    type_name: Cow<'static, str>,
     first: usize,
 }
 
@@ -141,6 +162,7 @@ pub(crate) type Combine<'a> =
 /// The communication fabric of one gang launch.
 pub(crate) struct Fabric {
     size: usize,
+    encoded: bool,
     spin: bool,
     state: Mutex<State>,
     wake: Box<[Condvar]>,
@@ -150,10 +172,13 @@ pub(crate) struct Fabric {
 }
 
 impl Fabric {
-    pub(crate) fn new(size: usize) -> Self {
+    /// The fabric of a gang of `size`, whose values are `encoded` when its members are process
+    /// spokes.
+    pub(crate) fn new(size: usize, encoded: bool) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Self {
             size,
+            encoded,
             // Spinning only pays when every member can have a core of its own.
             spin: size > 1 && size <= cores,
             state: Mutex::new(State {
@@ -285,14 +310,21 @@ impl Fabric {
         }
     }
 
-    /// Takes the next parcel from `from` to `me`, waiting for one; `T` is the type asked for.
-    pub(crate) fn recv<T: 'static>(&self, me: usize, from: usize) -> Result<T, TaskError> {
+    /// Takes the next parcel from `from` to `me`, waiting for one, or until `until`; it must be
+    /// of type `wanted` (by name).
+    pub(crate) fn recv(
+        &self,
+        me: usize,
+        from: usize,
+        wanted: &str,
+        until: Option<Instant>,
+    ) -> Result<Parcel, TaskError> {
         self.check_rank(from, "recv: source")?;
         let what = format!("recv from rank {from}");
-        self.block_on(me, Wait::Recv { from }, &what, |state| {
+        self.block_on(me, Wait::Recv { from }, &what, until, |state| {
             let queue = &mut state.mail[me * self.size + from];
             match queue.front() {
-                Some(parcel) => Some(take_typed::<T>(queue, parcel.type_name, &what)),
+                Some(_) => Some(take_named(queue, wanted, &what)),
                 None if state.departed[from] => Some(Err(TaskError::new(
                     TaskErrorKind::GangBroken,
                     format!(
@@ -304,13 +336,23 @@ impl Fabric {
         })
     }
 
-    /// Takes the next parcel the hub pushed to `me`, waiting for one.
-    pub(crate) fn recv_from_hub<T: 'static>(&self, me: usize) -> Result<T, TaskError> {
-        self.block_on(me, Wait::Hub, "recv_from_hub", |state| {
+    /// Takes the next parcel the hub pushed to `me`, waiting for one, or until `until`.
+    pub(crate) fn recv_from_hub(
+        &self,
+        me: usize,
+        wanted: &str,
+        until: Option<Instant>,
+    ) -> Result<Parcel, TaskError> {
+        self.block_on(me, Wait::Hub, "recv_from_hub", until, |state| {
             let queue = &mut state.pushed[me];
-            let name = queue.front()?.type_name;
-            Some(take_typed::<T>(queue, name, "recv_from_hub"))
+            queue.front()?;
+            Some(take_named(queue, wanted, "recv_from_hub"))
         })
+    }
+
+    /// Whether the gang's values are encoded (its members are process spokes).
+    pub(crate) fn encoded(&self) -> bool {
+        self.encoded
     }
 
     /// Takes part in one collective round. The last member to arrive combines every
@@ -320,7 +362,8 @@ impl Fabric {
         me: usize,
         op: Op,
         contribution: Option<Parcel>,
-        signature_of: (TypeId, &'static str),
+        type_name: Cow<'static, str>,
+        until: Option<Instant>,
         combine: Combine<'_>,
     ) -> Result<Option<Parcel>, TaskError> {
         let what = op.to_string();
@@ -332,16 +375,15 @@ impl Fabric {
         state.next_round[me] += 1;
         let mine = Signature {
             op,
-            type_id: signature_of.0,
-            type_name: signature_of.1,
+            type_name,
             first: me,
         };
-        match state.round.signature {
+        match &state.round.signature {
             None => state.round.signature = Some(mine),
-            Some(theirs) if (theirs.op, theirs.type_id) != (op, signature_of.0) => {
+            Some(theirs) if (theirs.op, &theirs.type_name) != (op, &mine.type_name) => {
                 let reason = format!(
                     "members disagree on a collective: rank {} called {} of `{}` while rank {me} called {op} of `{}`",
-                    theirs.first, theirs.op, theirs.type_name, signature_of.1
+                    theirs.first, theirs.op, theirs.type_name, mine.type_name
                 );
                 self.break_locked(&mut state, Some(me), TaskErrorKind::Misuse, reason.clone());
                 return Err(TaskError::new(TaskErrorKind::Misuse, reason));
@@ -353,7 +395,7 @@ impl Fabric {
         state.round.arrived += 1;
         if state.round.arrived < self.size {
             drop(state);
-            return self.block_on(me, Wait::Round { round, op }, &what, |state| {
+            return self.block_on(me, Wait::Round { round, op }, &what, until, |state| {
                 (state.completed > round).then(|| Ok(state.outputs[me].take()))
             });
         }
@@ -421,6 +463,7 @@ impl Fabric {
         me: usize,
         wait: Wait,
         what: &str,
+        until: Option<Instant>,
         mut ready: impl FnMut(&mut State) -> Option<Result<R, TaskError>>,
     ) -> Result<R, TaskError> {
         let mut spun = !self.spin;
@@ -463,9 +506,30 @@ impl Fabric {
                 self.break_locked(&mut state, None, TaskErrorKind::Deadlock, reason);
                 continue;
             }
-            state = self.wake[me]
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
+            match until {
+                None => {
+                    state = self.wake[me]
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                Some(until) => {
+                    let left = until.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        // The member's own deadline: it leaves the wait, and since a member
+                        // past its deadline ends its launch, the gang breaks now rather than
+                        // when the hub notices.
+                        state.waits[me] = Wait::None;
+                        let reason =
+                            format!("rank {me}'s deadline passed while it waited in {what}");
+                        self.break_locked(&mut state, Some(me), TaskErrorKind::GangBroken, reason);
+                        continue;
+                    }
+                    state = self.wake[me]
+                        .wait_timeout(state, left)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                }
+            }
         }
     }
 
@@ -496,25 +560,19 @@ impl Fabric {
     }
 }
 
-/// Pops the front parcel of `queue` if it is a `T`; otherwise leaves it and says so.
-fn take_typed<T: 'static>(
-    queue: &mut VecDeque<Parcel>,
-    found: &'static str,
-    what: &str,
-) -> Result<T, TaskError> {
-    if queue
-        .front()
-        .is_some_and(|p| p.type_id == TypeId::of::<T>())
-    {
-        Ok(queue.pop_front().expect("front checked above").open())
-    } else {
-        Err(TaskError::new(
+/// Pops the front parcel of `queue` if it is of type `wanted`; otherwise leaves it and says so.
+fn take_named(queue: &mut VecDeque<Parcel>, wanted: &str, what: &str) -> Result<Parcel, TaskError> {
+    match queue.front() {
+        Some(parcel) if parcel.type_name == wanted => {
+            Ok(queue.pop_front().expect("front checked above"))
+        }
+        found => Err(TaskError::new(
             TaskErrorKind::Misuse,
             format!(
-                "{what}: the next value is a `{found}`, not the `{}` asked for",
-                type_name::<T>()
+                "{what}: the next value is a `{}`, not the `{wanted}` asked for",
+                found.map_or("nothing", |p| &p.type_name)
             ),
-        ))
+        )),
     }
 }
 
@@ -541,7 +599,7 @@ mod tests {
     use std::sync::Arc;
 
     fn gang<R: Send>(size: usize, body: impl Fn(usize, &Fabric) -> R + Sync) -> Vec<R> {
-        let fabric = Fabric::new(size);
+        let fabric = Fabric::new(size, false);
         std::thread::scope(|s| {
             let handles: Vec<_> = (0..size)
                 .map(|m| {
@@ -562,7 +620,7 @@ mod tests {
         let n = contributions.len();
         let total: u64 = contributions
             .into_iter()
-            .map(|p| p.unwrap().open::<u64>())
+            .map(|p| p.unwrap().open::<u64>().unwrap())
             .sum();
         Ok((0..n).map(|_| Some(Parcel::new(total))).collect())
     }
@@ -576,7 +634,12 @@ mod tests {
                 f.send(me, next, Parcel::new(i)).unwrap();
             }
             for i in 0..100_u64 {
-                assert_eq!(f.recv::<u64>(me, prev).unwrap(), i);
+                assert_eq!(
+                    f.recv(me, prev, type_name::<u64>(), None)
+                        .and_then(Parcel::open::<u64>)
+                        .unwrap(),
+                    i
+                );
             }
             let mut last = 0;
             for round in 0..50_u64 {
@@ -585,11 +648,12 @@ mod tests {
                         me,
                         Op::AllReduce,
                         Some(Parcel::new(round + me as u64)),
-                        (TypeId::of::<u64>(), "u64"),
+                        Cow::Borrowed("u64"),
+                        None,
                         &mut sum,
                     )
                     .unwrap();
-                last = out.unwrap().open::<u64>();
+                last = out.unwrap().open::<u64>().unwrap();
                 assert_eq!(last, 3 * round + 3);
             }
             last
@@ -599,13 +663,13 @@ mod tests {
 
     #[test]
     fn a_breakage_releases_every_waiter() {
-        let fabric = Arc::new(Fabric::new(3));
+        let fabric = Arc::new(Fabric::new(3, false));
         let waiters: Vec<_> = (0..2)
             .map(|m| {
                 let fabric = Arc::clone(&fabric);
                 std::thread::spawn(move || {
                     fabric
-                        .collective(m, Op::Barrier, None, (TypeId::of::<()>(), "()"), &mut sum)
+                        .collective(m, Op::Barrier, None, Cow::Borrowed("()"), None, &mut sum)
                         .unwrap_err()
                 })
             })
@@ -621,7 +685,11 @@ mod tests {
 
     #[test]
     fn a_cycle_of_receives_is_reported_as_a_deadlock() {
-        let errors = gang(2, |me, f| f.recv::<u8>(me, 1 - me).unwrap_err());
+        let errors = gang(2, |me, f| {
+            f.recv(me, 1 - me, type_name::<u8>(), None)
+                .and_then(Parcel::open::<u8>)
+                .unwrap_err()
+        });
         for e in errors {
             assert_eq!(e.kind(), TaskErrorKind::Deadlock);
             assert!(
@@ -641,7 +709,11 @@ mod tests {
             if me == 1 {
                 return None;
             }
-            Some(f.recv::<u8>(0, 1).unwrap_err())
+            Some(
+                f.recv(0, 1, type_name::<u8>(), None)
+                    .and_then(Parcel::open::<u8>)
+                    .unwrap_err(),
+            )
         });
         let e = results[0].as_ref().unwrap();
         assert_eq!(e.kind(), TaskErrorKind::GangBroken);
@@ -655,7 +727,7 @@ mod tests {
                 return None;
             }
             Some(
-                f.collective(0, Op::Barrier, None, (TypeId::of::<()>(), "()"), &mut sum)
+                f.collective(0, Op::Barrier, None, Cow::Borrowed("()"), None, &mut sum)
                     .unwrap_err(),
             )
         });
@@ -675,7 +747,8 @@ mod tests {
                 me,
                 op,
                 Some(Parcel::new(1_u64)),
-                (TypeId::of::<u64>(), "u64"),
+                Cow::Borrowed("u64"),
+                None,
                 &mut sum,
             )
             .unwrap_err()
@@ -689,21 +762,30 @@ mod tests {
 
     #[test]
     fn a_value_of_the_wrong_type_stays_in_the_mailbox() {
-        let fabric = Fabric::new(1);
+        let fabric = Fabric::new(1, false);
         fabric.send(0, 0, Parcel::new(7_u32)).unwrap();
-        let e = fabric.recv::<String>(0, 0).unwrap_err();
+        let e = fabric
+            .recv(0, 0, type_name::<String>(), None)
+            .and_then(Parcel::open::<String>)
+            .unwrap_err();
         assert_eq!(e.kind(), TaskErrorKind::Misuse);
         assert!(
             e.to_string()
                 .contains("`u32`, not the `alloc::string::String`"),
             "{e}"
         );
-        assert_eq!(fabric.recv::<u32>(0, 0).unwrap(), 7);
+        assert_eq!(
+            fabric
+                .recv(0, 0, type_name::<u32>(), None)
+                .and_then(Parcel::open::<u32>)
+                .unwrap(),
+            7
+        );
     }
 
     #[test]
     fn ranks_out_of_range_are_misuse() {
-        let fabric = Fabric::new(2);
+        let fabric = Fabric::new(2, false);
         let e = fabric.send(0, 2, Parcel::new(1_u8)).unwrap_err();
         assert_eq!(
             e.to_string(),
@@ -721,7 +803,8 @@ mod tests {
                 me,
                 Op::AllReduce,
                 Some(Parcel::new(1_u64)),
-                (TypeId::of::<u64>(), "u64"),
+                Cow::Borrowed("u64"),
+                None,
                 &mut boom,
             )
             .unwrap_err()

@@ -40,7 +40,7 @@ pub(crate) struct FarmRules {
 
 /// How much later than an attempt's deadline the hub expires it itself, on a process pool,
 /// where the proxy kills its spoke at the deadline.
-const PROXY_SLACK: Duration = Duration::from_millis(250);
+pub(crate) const PROXY_SLACK: Duration = Duration::from_millis(250);
 
 /// The attempt a slot's task is running now.
 #[derive(Clone, Copy, PartialEq, Eq)]

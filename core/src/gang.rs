@@ -14,11 +14,13 @@ use std::time::{Duration, Instant};
 use crate::attempt;
 use crate::ctx::link::TaskLink;
 use crate::fabric::Fabric;
+use crate::farm::PROXY_SLACK;
 use crate::hub::{Board, HubServices};
+use crate::pool::processes::Shipment;
 use crate::pool::threads::{SeatEnd, SeatJob};
 use crate::report::label_of;
 use crate::seat::{Leaving, SeatRegistry, SeatWatch, deadline_after, shortest_timeout};
-use crate::task::{Task, TaskMeta};
+use crate::task::{Limits, Task, TaskMeta};
 use crate::task_error::TaskErrorKind;
 use crate::{Ctx, Outcome};
 
@@ -70,6 +72,10 @@ impl<O> Member<O> {
 /// One launch of a gang.
 pub(crate) struct GangLaunch<T: Task> {
     launch: u32,
+    /// Whether members run on the seats' spoke processes.
+    remote: bool,
+    /// Resource limits of process spokes, for members that set none of their own.
+    limits: Limits,
     originals: Arc<[Original<T>]>,
     members: Box<[Member<T::Output>]>,
     default_timeout: Option<Duration>,
@@ -85,6 +91,7 @@ impl<T: Task + Send> GangLaunch<T> {
         launch: u32,
         default_timeout: Option<Duration>,
         services: Arc<HubServices>,
+        remote: Option<Limits>,
     ) -> (Arc<Self>, Receiver<()>) {
         let size = originals.len();
         let members: Box<[Member<T::Output>]> = (0..size)
@@ -101,10 +108,12 @@ impl<T: Task + Send> GangLaunch<T> {
         let (registry, left) = SeatRegistry::new(shortest);
         let board = Self {
             launch,
+            remote: remote.is_some(),
+            limits: remote.unwrap_or_default(),
             originals,
             members,
             default_timeout,
-            fabric: Fabric::new(size),
+            fabric: Fabric::new(size, remote.is_some()),
             registry,
             services,
             stopped: AtomicBool::new(false),
@@ -124,7 +133,12 @@ impl<T: Task + Send> GangLaunch<T> {
         let deadline = {
             let mut state = member.lock();
             let deadline = deadline_after(Instant::now(), timeout);
-            watch.begin(self.registry.epoch, rank, deadline);
+            // A proxy kills its spoke at the deadline itself: the hub steps in only if late.
+            let watched = match deadline {
+                Some(d) if self.remote => d.checked_add(PROXY_SLACK),
+                other => other,
+            };
+            watch.begin(self.registry.epoch, rank, watched);
             // A replacement seat finds its member already started: it has nothing to do.
             if self.stopped.load(Ordering::SeqCst) || state.started {
                 watch.end();
@@ -143,7 +157,20 @@ impl<T: Task + Send> GangLaunch<T> {
             watch: Arc::clone(watch),
         });
         let ctx = Ctx::new(link, rank, self.launch, self.members.len(), deadline);
-        let verdict = attempt::run(|| self.originals[rank].copy(), &ctx, deadline);
+        let original = &self.originals[rank];
+        let verdict = if self.remote {
+            let shipment = Shipment {
+                task: rank,
+                attempt: self.launch,
+                size: self.members.len(),
+                label: original.label(),
+                deadline,
+                limits: original.meta.limits().or(self.limits),
+            };
+            attempt::ship(|| original.copy(), &shipment, &ctx)
+        } else {
+            attempt::run(|| original.copy(), &ctx, deadline)
+        };
         drop(ctx);
         watch.end();
         std::mem::forget(unwinding);

@@ -1,9 +1,12 @@
 //! Primitives between the members of a gang (`fine_general` only).
 //!
-//! Values cross as they are between thread spokes; the `Serialize + DeserializeOwned` bounds are
-//! what lets the same task run unchanged on spokes that are processes.
+//! Between thread spokes, values move as they are. A member on a process spoke asks its proxy
+//! instead, which acts on the same fabric in the hub's process; values cross encoded, and a
+//! reduction is gathered to each member that needs its result, which folds it in rank order
+//! with its own operation, so every member gets the same value either way.
 
-use std::any::{TypeId, type_name};
+use std::any::type_name;
+use std::borrow::Cow;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -13,28 +16,57 @@ use crate::capability::{
     AllowsAllReduce, AllowsBarrier, AllowsBroadcast, AllowsHubPush, AllowsRecv, AllowsReduce,
     AllowsSend,
 };
+use crate::ctx::link::RemoteHub;
 use crate::fabric::{Fabric, Op, Parcel};
+use crate::spoke::protocol::{Answer, Ask, WireOp};
 use crate::task_error::TaskErrorKind;
+use crate::wire;
 use crate::{Policy, TaskError};
 
+fn misuse(message: String) -> TaskError {
+    TaskError::new(TaskErrorKind::Misuse, message)
+}
+
+fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, TaskError> {
+    wire::encode(value).map_err(|e| misuse(format!("a value did not encode: {e}")))
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, TaskError> {
+    wire::decode(bytes).map_err(|e| misuse(format!("a value did not decode: {e}")))
+}
+
+fn unexpected(answer: Answer) -> TaskError {
+    misuse(format!("the hub answered out of turn: {answer:?}"))
+}
+
+/// Folds values in rank order.
+fn fold<T>(values: impl IntoIterator<Item = T>, op: &impl Fn(T, T) -> T) -> Result<T, TaskError> {
+    let mut values = values.into_iter();
+    let first = values
+        .next()
+        .ok_or_else(|| misuse("a reduction without contributions".into()))?;
+    Ok(values.fold(first, op))
+}
+
 impl<P: Policy> Ctx<P> {
-    fn fabric(&self) -> &Fabric {
+    fn fabric(&self) -> Result<&Fabric, TaskError> {
         self.link()
             .fabric()
-            .expect("every policy with gang capabilities runs as a gang with a fabric")
+            .ok_or_else(|| misuse("gang primitives need a gang".into()))
+    }
+
+    fn remote(&self) -> Option<&dyn RemoteHub> {
+        self.link().remote()
     }
 
     fn check_root(&self, root: usize, what: &str) -> Result<(), TaskError> {
         if root < self.size() {
             Ok(())
         } else {
-            Err(TaskError::new(
-                TaskErrorKind::Misuse,
-                format!(
-                    "{what}: root rank {root} is not a member: this gang has ranks 0..{}",
-                    self.size()
-                ),
-            ))
+            Err(misuse(format!(
+                "{what}: root rank {root} is not a member: this gang has ranks 0..{}",
+                self.size()
+            )))
         }
     }
 
@@ -47,7 +79,18 @@ impl<P: Policy> Ctx<P> {
         P: AllowsSend,
         T: Serialize + DeserializeOwned + Send + 'static,
     {
-        self.fabric().send(self.rank(), to, Parcel::new(value))
+        if let Some(remote) = self.remote() {
+            let ask = Ask::Send {
+                to: to as u64,
+                bytes: encode(&value)?,
+                type_name: type_name::<T>().to_owned(),
+            };
+            return match remote.gang(ask)? {
+                Answer::Done => Ok(()),
+                other => Err(unexpected(other)),
+            };
+        }
+        self.fabric()?.send(self.rank(), to, Parcel::new(value))
     }
 
     /// Receives the next value member `from` sent to this member, in the order sent, waiting
@@ -61,7 +104,19 @@ impl<P: Policy> Ctx<P> {
         P: AllowsRecv,
         T: Serialize + DeserializeOwned + Send + 'static,
     {
-        self.fabric().recv(self.rank(), from)
+        if let Some(remote) = self.remote() {
+            let ask = Ask::Recv {
+                from: from as u64,
+                type_name: type_name::<T>().to_owned(),
+            };
+            return match remote.gang(ask)? {
+                Answer::Reply(bytes) => decode(&bytes),
+                other => Err(unexpected(other)),
+            };
+        }
+        self.fabric()?
+            .recv(self.rank(), from, type_name::<T>(), None)?
+            .open()
     }
 
     /// Waits until every member of the gang has reached this barrier.
@@ -73,13 +128,25 @@ impl<P: Policy> Ctx<P> {
     where
         P: AllowsBarrier,
     {
-        self.fabric()
+        if let Some(remote) = self.remote() {
+            let ask = Ask::Collective {
+                op: WireOp::Barrier,
+                contribution: None,
+                type_name: "()".into(),
+            };
+            return match remote.gang(ask)? {
+                Answer::Done => Ok(()),
+                other => Err(unexpected(other)),
+            };
+        }
+        self.fabric()?
             .collective(
                 self.rank(),
                 Op::Barrier,
                 None,
-                (TypeId::of::<()>(), "()"),
-                &mut |_| unreachable!("a barrier combines nothing"),
+                Cow::Borrowed("()"),
+                None,
+                &mut |_| Err(misuse("a barrier combines nothing".into())),
             )
             .map(drop)
     }
@@ -88,48 +155,55 @@ impl<P: Policy> Ctx<P> {
     /// members' values are ignored, so they usually pass `None`).
     ///
     /// # Errors
-    /// As [`Ctx::barrier`], and if the root passes `None`.
+    /// As [`Ctx::barrier`], and if the root passes `None` (the root fails at once).
     pub fn broadcast<T>(&self, root: usize, value: Option<T>) -> Result<T, TaskError>
     where
         P: AllowsBroadcast,
         T: Clone + Serialize + DeserializeOwned + Send + 'static,
     {
-        let op = Op::Broadcast { root };
         self.check_root(root, "broadcast")?;
-        let size = self.size();
-        let contribution = if self.rank() == root {
+        let value = if self.rank() == root {
             // The root that has nothing to give is the one at fault: it fails here, and its
             // failure ends the round for the others.
-            let Some(value) = value else {
-                return Err(TaskError::new(
-                    TaskErrorKind::Misuse,
-                    format!(
-                        "broadcast: the root, rank {root}, passed `None`: the root passes `Some(value)`"
-                    ),
-                ));
-            };
-            Some(Parcel::new(value))
+            Some(value.ok_or_else(|| {
+                misuse(format!(
+                    "broadcast: the root, rank {root}, passed `None`: the root passes `Some(value)`"
+                ))
+            })?)
         } else {
             None
         };
-        let output = self.fabric().collective(
+        if let Some(remote) = self.remote() {
+            let ask = Ask::Collective {
+                op: WireOp::Broadcast { root: root as u64 },
+                contribution: value.as_ref().map(encode).transpose()?,
+                type_name: type_name::<T>().to_owned(),
+            };
+            return match remote.gang(ask)? {
+                Answer::Reply(bytes) => decode(&bytes),
+                other => Err(unexpected(other)),
+            };
+        }
+        let size = self.size();
+        let output = self.fabric()?.collective(
             self.rank(),
-            op,
-            contribution,
-            (TypeId::of::<T>(), type_name::<T>()),
+            Op::Broadcast { root },
+            value.map(Parcel::new),
+            Cow::Borrowed(type_name::<T>()),
+            None,
             &mut |mut contributions| {
                 let value: T = contributions[root]
                     .take()
-                    .expect("the root of a broadcast always contributes")
-                    .open();
+                    .ok_or_else(|| misuse("the root of a broadcast gave nothing".into()))?
+                    .open()?;
                 Ok((0..size)
                     .map(|_| Some(Parcel::new(value.clone())))
                     .collect())
             },
         )?;
-        Ok(output
-            .expect("a broadcast gives every member a value")
-            .open())
+        output
+            .ok_or_else(|| misuse("a broadcast gave a member nothing".into()))?
+            .open()
     }
 
     /// Combines every member's `value` with `op`, in rank order
@@ -145,20 +219,47 @@ impl<P: Policy> Ctx<P> {
         F: Fn(T, T) -> T,
     {
         self.check_root(root, "reduce")?;
+        if let Some(remote) = self.remote() {
+            let ask = Ask::Collective {
+                op: WireOp::Gather {
+                    root: Some(root as u64),
+                },
+                contribution: Some(encode(&value)?),
+                type_name: type_name::<T>().to_owned(),
+            };
+            return match remote.gang(ask)? {
+                Answer::Gathered(all) => {
+                    let values = all
+                        .iter()
+                        .map(|b| decode(b))
+                        .collect::<Result<Vec<T>, _>>()?;
+                    fold(values, &op).map(Some)
+                }
+                Answer::Done => Ok(None),
+                other => Err(unexpected(other)),
+            };
+        }
         let size = self.size();
-        let output = self.fabric().collective(
+        let output = self.fabric()?.collective(
             self.rank(),
             Op::Reduce { root },
             Some(Parcel::new(value)),
-            (TypeId::of::<T>(), type_name::<T>()),
+            Cow::Borrowed(type_name::<T>()),
+            None,
             &mut |contributions| {
-                let total = fold(contributions, &op);
+                let values = contributions
+                    .into_iter()
+                    .map(|p| {
+                        p.ok_or_else(|| misuse("a member contributed nothing".into()))?
+                            .open()
+                    })
+                    .collect::<Result<Vec<T>, _>>()?;
                 let mut outputs: Vec<Option<Parcel>> = (0..size).map(|_| None).collect();
-                outputs[root] = Some(Parcel::new(total));
+                outputs[root] = Some(Parcel::new(fold(values, &op)?));
                 Ok(outputs)
             },
         )?;
-        Ok(output.map(Parcel::open))
+        output.map(Parcel::open).transpose()
     }
 
     /// Combines every member's `value` with `op`, in rank order, and gives every member the
@@ -172,22 +273,47 @@ impl<P: Policy> Ctx<P> {
         T: Clone + Serialize + DeserializeOwned + Send + 'static,
         F: Fn(T, T) -> T,
     {
+        if let Some(remote) = self.remote() {
+            let ask = Ask::Collective {
+                op: WireOp::Gather { root: None },
+                contribution: Some(encode(&value)?),
+                type_name: type_name::<T>().to_owned(),
+            };
+            return match remote.gang(ask)? {
+                Answer::Gathered(all) => {
+                    let values = all
+                        .iter()
+                        .map(|b| decode(b))
+                        .collect::<Result<Vec<T>, _>>()?;
+                    fold(values, &op)
+                }
+                other => Err(unexpected(other)),
+            };
+        }
         let size = self.size();
-        let output = self.fabric().collective(
+        let output = self.fabric()?.collective(
             self.rank(),
             Op::AllReduce,
             Some(Parcel::new(value)),
-            (TypeId::of::<T>(), type_name::<T>()),
+            Cow::Borrowed(type_name::<T>()),
+            None,
             &mut |contributions| {
-                let total = fold(contributions, &op);
+                let values = contributions
+                    .into_iter()
+                    .map(|p| {
+                        p.ok_or_else(|| misuse("a member contributed nothing".into()))?
+                            .open()
+                    })
+                    .collect::<Result<Vec<T>, _>>()?;
+                let total = fold(values, &op)?;
                 Ok((0..size)
                     .map(|_| Some(Parcel::new(total.clone())))
                     .collect())
             },
         )?;
-        Ok(output
-            .expect("an all-reduce gives every member a value")
-            .open())
+        output
+            .ok_or_else(|| misuse("an all-reduce gave a member nothing".into()))?
+            .open()
     }
 
     /// Receives the next value the hub pushed to this member (with `hub.push(rank, value)` in
@@ -201,16 +327,17 @@ impl<P: Policy> Ctx<P> {
         P: AllowsHubPush,
         T: Serialize + DeserializeOwned + Send + 'static,
     {
-        self.fabric().recv_from_hub(self.rank())
+        if let Some(remote) = self.remote() {
+            let ask = Ask::HubRecv {
+                type_name: type_name::<T>().to_owned(),
+            };
+            return match remote.gang(ask)? {
+                Answer::Reply(bytes) => decode(&bytes),
+                other => Err(unexpected(other)),
+            };
+        }
+        self.fabric()?
+            .recv_from_hub(self.rank(), type_name::<T>(), None)?
+            .open()
     }
-}
-
-/// Folds the contributions of a round in rank order.
-fn fold<T: 'static>(contributions: Vec<Option<Parcel>>, op: &impl Fn(T, T) -> T) -> T {
-    let mut values = contributions.into_iter().map(|p| {
-        p.expect("every member contributes to a reduction")
-            .open::<T>()
-    });
-    let first = values.next().expect("a gang has at least one member");
-    values.fold(first, op)
 }

@@ -3,6 +3,7 @@
 use crate::TaskError;
 use crate::fabric::Fabric;
 use crate::hub::{HubServices, Types};
+use crate::spoke::protocol::{Answer, Ask};
 use crate::whiteboard::BoardAccess;
 
 /// A seat's line to its board, shared by every context the seat creates.
@@ -40,4 +41,6 @@ pub(crate) trait RemoteHub {
     fn board(&self) -> &dyn BoardAccess;
     /// Asks the hub's request handler; the query and the reply are encoded.
     fn request(&self, query: Vec<u8>, types: &Types<'_>) -> Result<Vec<u8>, TaskError>;
+    /// Asks the gang's fabric, in the hub's process, for a primitive.
+    fn gang(&self, ask: Ask) -> Result<Answer, TaskError>;
 }

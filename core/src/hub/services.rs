@@ -184,11 +184,22 @@ impl<'a, P: Policy> Hub<'a, P> {
         P: AllowsHubPush,
         T: Serialize + DeserializeOwned + Send + 'static,
     {
-        let fabric = self
-            .call
-            .fabric
-            .expect("every policy with `AllowsHubPush` runs as a gang with a fabric");
-        fabric.push_from_hub(rank, Parcel::new(value))
+        let Some(fabric) = self.call.fabric else {
+            return Err(TaskError::new(
+                TaskErrorKind::Misuse,
+                "only a gang's members can be pushed to".into(),
+            ));
+        };
+        // Members on process spokes take their values encoded.
+        let parcel = if fabric.encoded() {
+            let bytes = crate::wire::encode(&value).map_err(|e| {
+                TaskError::new(TaskErrorKind::Misuse, format!("a push did not encode: {e}"))
+            })?;
+            Parcel::encoded(bytes, std::any::type_name::<T>().to_owned())
+        } else {
+            Parcel::new(value)
+        };
+        fabric.push_from_hub(rank, parcel)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::pool::Spokes;
 use crate::pool::threads::SeatJob;
 use crate::report::{EarlyStop, TaskRecord};
 use crate::task::Task;
-use crate::{Error, ErrorKind, Outcome, Policy, Pool, Report};
+use crate::{Error, ErrorKind, Outcome, Pool, Report};
 
 pub(super) fn eval<T: Task + Send>(
     tasks: Vec<T>,
@@ -21,12 +21,18 @@ pub(super) fn eval<T: Task + Send>(
     if size == 0 {
         return Err(run.refuse(ErrorKind::EmptyGang, tasks));
     }
-    if let Spokes::Processes(_) = pool.spokes {
-        let kind = ErrorKind::NotOnProcesses {
-            policy: crate::FineGeneral::NAME,
-        };
-        return Err(run.refuse(kind, tasks));
-    }
+    let remote = match pool.spokes {
+        Spokes::Processes(_) => {
+            if let Err(unwired) = crate::spoke::wired::<T>() {
+                let kind = ErrorKind::Unwired {
+                    reason: unwired.to_string(),
+                };
+                return Err(run.refuse(kind, tasks));
+            }
+            Some(run.options.limits)
+        }
+        _ => None,
+    };
     if pool.size() < size {
         let advice = match pool.spokes {
             Spokes::Serial => {
@@ -44,7 +50,7 @@ pub(super) fn eval<T: Task + Send>(
         };
         return Err(run.refuse(kind, tasks));
     }
-    if let Spokes::Threads(seats) = &mut pool.spokes
+    if let Spokes::Threads(seats) | Spokes::Processes(seats) = &mut pool.spokes
         && let Err(kind) = seats.obtain(size, run.options.wait_for_spokes)
     {
         return Err(run.refuse(kind, tasks));
@@ -61,6 +67,7 @@ pub(super) fn eval<T: Task + Send>(
             launch,
             run.options.timeout_per_task,
             Arc::clone(&run.services),
+            remote,
         );
         let driven = match &mut pool.spokes {
             Spokes::Serial => {

@@ -71,10 +71,9 @@ impl Pool {
     /// cross as serde values, so they must be `Serialize + Deserialize`; a manager of tasks
     /// whose are not fails at once, saying which.
     ///
-    /// `fine_limited` tasks ask their hub from the spoke (the whiteboard, requests) over its
-    /// socket. For now, `fine_general` gangs are refused with
-    /// [`ErrorKind::NotOnProcesses`](crate::ErrorKind::NotOnProcesses): their members' messages
-    /// do not cross processes yet. Linux only.
+    /// Every policy runs there: `fine_limited` tasks ask their hub from the spoke (the
+    /// whiteboard, requests), and `fine_general` members reach their gang through it (messages,
+    /// collectives, hub pushes), all over the spoke's socket. Linux only.
     pub fn processes(spokes: usize) -> Self {
         Self {
             spokes: Spokes::Processes(ThreadSeats::new(spokes, "spm-proxy")),

@@ -14,20 +14,24 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::coprocess::Status;
+use crate::fabric::{Op, Parcel};
 use crate::hub::{Query, Reply, Types};
 use crate::outcome::Crash;
 use crate::spoke::SPOKE_ENV;
-use crate::spoke::protocol::{Answer, Ask, FromSpoke, RunOrder, ToSpoke};
+use crate::spoke::protocol::{Answer, Ask, FromSpoke, RunOrder, ToSpoke, WireOp};
 use crate::task::{Limits, Task};
 use crate::task_error::TaskErrorKind;
 use crate::whiteboard::{BoardAccess, LocalBoard};
 use crate::wire::{receive, send};
 use crate::{Ctx, Outcome, Policy, TaskError};
+use std::borrow::Cow;
 
 /// How long a new spoke process may take to say it is ready.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often a proxy looks at its task's cancellation while the spoke works.
 const CANCEL_SLICE: Duration = Duration::from_millis(10);
+/// How long a spoke whose task was told to stop has to answer before it is killed.
+const STOP_GRACE: Duration = Duration::from_millis(50);
 
 /// One spoke process, seen from its proxy.
 struct SpokeProcess {
@@ -111,17 +115,25 @@ impl SpokeProcess {
         until: Option<Instant>,
         stop: &dyn Fn() -> bool,
     ) -> io::Result<Heard> {
+        let mut stop_at: Option<Instant> = None;
         loop {
             let now = Instant::now();
             if until.is_some_and(|u| now >= u) {
                 return Ok(Heard::Deadline);
             }
-            if stop() {
+            // A task told to stop (a member released from a primitive by its gang's breakage,
+            // say) usually answers at once: it gets a moment to, before it is killed.
+            if stop_at.is_none() && stop() {
+                stop_at = Some(now + STOP_GRACE);
+            }
+            if stop_at.is_some_and(|s| now >= s) {
                 return Ok(Heard::Stop);
             }
-            let slice = until.map_or(CANCEL_SLICE, |u| {
-                u.saturating_duration_since(now).min(CANCEL_SLICE)
-            });
+            let slice = [until, stop_at]
+                .into_iter()
+                .flatten()
+                .map(|t| t.saturating_duration_since(now))
+                .fold(CANCEL_SLICE, Duration::min);
             let mut fds = [
                 libc::pollfd {
                     fd: self.stream.as_raw_fd(),
@@ -416,8 +428,118 @@ fn answer<P: Policy>(ctx: &Ctx<P>, ask: Ask) -> Answer {
                     )),
                 })
         }
+        gang => answer_gang(ctx, gang),
     };
     answered.unwrap_or_else(refused)
+}
+
+/// Acts on the gang's fabric for a member on a process spoke: its values stay encoded; the
+/// wait ends at the member's deadline at the latest.
+fn answer_gang<P: Policy>(ctx: &Ctx<P>, ask: Ask) -> Result<Answer, TaskError> {
+    let misuse = |message: &str| TaskError::new(TaskErrorKind::Misuse, message.to_owned());
+    let fabric = ctx
+        .link()
+        .fabric()
+        .ok_or_else(|| misuse("gang primitives need a gang"))?;
+    let (me, until) = (ctx.rank(), ctx.deadline());
+    let rank = |r: u64| usize::try_from(r).unwrap_or(usize::MAX);
+    match ask {
+        Ask::Send {
+            to,
+            bytes,
+            type_name,
+        } => fabric
+            .send(me, rank(to), Parcel::encoded(bytes, type_name))
+            .map(|()| Answer::Done),
+        Ask::Recv { from, type_name } => fabric
+            .recv(me, rank(from), &type_name, until)?
+            .open::<Vec<u8>>()
+            .map(Answer::Reply),
+        Ask::HubRecv { type_name } => fabric
+            .recv_from_hub(me, &type_name, until)?
+            .open::<Vec<u8>>()
+            .map(Answer::Reply),
+        Ask::Collective {
+            op,
+            contribution,
+            type_name,
+        } => {
+            let size = ctx.size();
+            let contribution = contribution.map(|bytes| Parcel::encoded(bytes, type_name.clone()));
+            let (op, output) = match op {
+                WireOp::Barrier => {
+                    let output = fabric.collective(
+                        me,
+                        Op::Barrier,
+                        None,
+                        Cow::Owned(type_name),
+                        until,
+                        &mut |_| Err(misuse("a barrier combines nothing")),
+                    )?;
+                    (WireOp::Barrier, output)
+                }
+                WireOp::Broadcast { root } => {
+                    let root = rank(root);
+                    let name = type_name.clone();
+                    let output = fabric.collective(
+                        me,
+                        Op::Broadcast { root },
+                        contribution,
+                        Cow::Owned(type_name),
+                        until,
+                        &mut |mut all| {
+                            let bytes: Vec<u8> = all
+                                .get_mut(root)
+                                .and_then(Option::take)
+                                .ok_or_else(|| misuse("the root of a broadcast gave nothing"))?
+                                .open()?;
+                            Ok((0..size)
+                                .map(|_| Some(Parcel::encoded(bytes.clone(), name.clone())))
+                                .collect())
+                        },
+                    )?;
+                    (op, output)
+                }
+                WireOp::Gather { root } => {
+                    let root = root.map(rank);
+                    let output = fabric.collective(
+                        me,
+                        Op::Gather { root },
+                        contribution,
+                        Cow::Owned(type_name),
+                        until,
+                        &mut |all| {
+                            let all = all
+                                .into_iter()
+                                .map(|p| {
+                                    p.ok_or_else(|| misuse("a member contributed nothing"))?
+                                        .open::<Vec<u8>>()
+                                })
+                                .collect::<Result<Vec<_>, _>>()?;
+                            Ok((0..size)
+                                .map(|m| {
+                                    root.is_none_or(|r| r == m)
+                                        .then(|| Parcel::new(all.clone()))
+                                })
+                                .collect())
+                        },
+                    )?;
+                    (op, output)
+                }
+            };
+            match (op, output) {
+                (WireOp::Barrier, _) | (WireOp::Gather { .. }, None) => Ok(Answer::Done),
+                (WireOp::Broadcast { .. }, Some(parcel)) => parcel.open().map(Answer::Reply),
+                (WireOp::Gather { .. }, Some(parcel)) => parcel.open().map(Answer::Gathered),
+                (WireOp::Broadcast { .. }, None) => {
+                    Err(misuse("a broadcast gave a member nothing"))
+                }
+            }
+        }
+        Ask::Get { .. } | Ask::Put { .. } | Ask::Swap { .. } | Ask::Request { .. } => {
+            Err(misuse("not a gang primitive"))
+        }
+    }
 }
 
 fn ctx_adopt<P: Policy>(ctx: &Ctx<P>, pid: i32, running: bool) {

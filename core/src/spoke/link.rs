@@ -157,6 +157,10 @@ impl RemoteHub for SpokeLink {
             other => Err(unexpected(other)),
         }
     }
+
+    fn gang(&self, ask: Ask) -> Result<Answer, TaskError> {
+        self.ask(ask)
+    }
 }
 
 impl TaskLink for SpokeLink {

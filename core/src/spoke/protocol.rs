@@ -30,6 +30,31 @@ pub(crate) enum Ask {
         query_type: String,
         reply_type: String,
     },
+    /// A gang member sends an encoded value to another.
+    Send {
+        to: u64,
+        bytes: Vec<u8>,
+        type_name: String,
+    },
+    /// A gang member takes the next value another sent it.
+    Recv { from: u64, type_name: String },
+    /// A gang member takes part in a collective round.
+    Collective {
+        op: WireOp,
+        contribution: Option<Vec<u8>>,
+        type_name: String,
+    },
+    /// A gang member takes the next value the hub pushed to it.
+    HubRecv { type_name: String },
+}
+
+/// A collective round, as a member on a process spoke asks for it: reductions are gathered,
+/// and each member that needs the result folds it itself.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub(crate) enum WireOp {
+    Barrier,
+    Broadcast { root: u64 },
+    Gather { root: Option<u64> },
 }
 
 /// The hub's answer to an `Ask`.
@@ -39,6 +64,8 @@ pub(crate) enum Answer {
     Done,
     Swapped(bool),
     Reply(Vec<u8>),
+    /// Every member's contribution to a reduction, in rank order.
+    Gathered(Vec<Vec<u8>>),
     /// The hub refused: an error of this kind, with this message.
     Refused {
         kind: u8,
