@@ -23,7 +23,7 @@ impl<P: Policy> TaskSide for Ctx<P> {
 
 impl<P: Policy> Ctx<P> {
     /// Starts building an external command that this task runs (see
-    /// [`coprocess`](crate::coprocess)): it is stopped, with its whole process group, when the
+    /// [`coprocess`](mod@crate::coprocess)): it is stopped, with its whole process group, when the
     /// task is cancelled or reaches its deadline, and the hub ends it should it abandon this
     /// attempt. Allowed under every policy: a command that is killed with its task leaves no
     /// partner waiting.
