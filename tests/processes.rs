@@ -689,3 +689,145 @@ fn the_hub_pushes_to_members_on_process_spokes() {
         ]
     );
 }
+
+#[test]
+fn spokes_start_when_a_manager_needs_them_within_its_wait() {
+    let mut pool = Pool::processes(2);
+    let error = Singleton::new()
+        .singleton()
+        .timeout_wait_for_spokes(Duration::ZERO)
+        .eval(&mut pool)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error.kind(),
+            ErrorKind::SpokesTimedOut {
+                needed: 1,
+                obtained: 0,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        error
+            .report()
+            .outcomes()
+            .all(|o| matches!(o, Outcome::Cancelled))
+    );
+    // Given time, the spoke starts; once started, no wait is needed.
+    Singleton::new().singleton().eval(&mut pool).unwrap();
+    let report = Singleton::new()
+        .singleton()
+        .timeout_wait_for_spokes(Duration::ZERO)
+        .eval(&mut pool)
+        .unwrap();
+    assert_eq!(report.into_value().unwrap(), 0);
+}
+
+#[pclosure(coarse_singleton)]
+fn greet(ctx: &Ctx, name: String) -> Result<String, TaskError> {
+    Ok(format!(
+        "{name} from {} on attempt {}",
+        ctx.label(),
+        ctx.attempt()
+    ))
+}
+
+#[pclosure(coarse_race)]
+fn pick(_ctx: &Ctx, good: bool) -> Result<String, TaskError> {
+    if good {
+        Ok("picked".into())
+    } else {
+        Err(TaskError::msg("not this one"))
+    }
+}
+
+#[pclosure(fine_limited)]
+fn note(ctx: &Ctx, key: String) -> Result<u32, TaskError> {
+    let seed: u32 = ctx.whiteboard().get("seed")?.unwrap_or_default();
+    ctx.whiteboard().put(&key, &(seed + ctx.rank() as u32))?;
+    let doubled: u32 = ctx.request(seed)?;
+    Ok(doubled + ctx.rank() as u32)
+}
+
+#[pclosure(fine_general)]
+fn sum_ranks(ctx: &Ctx) -> Result<usize, TaskError> {
+    ctx.barrier()?;
+    ctx.all_reduce(ctx.rank(), |a, b| a + b)
+}
+
+/// Each policy's report, as text, on one pool: outcomes with their values, and what the
+/// whiteboard kept.
+fn every_policy_on(mut pool: Pool) -> Vec<String> {
+    let mut seen = Vec::new();
+    let report = Greet::new("hub".into())
+        .label("greeting")
+        .singleton()
+        .eval(&mut pool)
+        .unwrap();
+    seen.push(format!("{:?}", report.into_results().unwrap()));
+    let report = Scale::list((0..5).map(|i| {
+        Scale::new(
+            Point {
+                x: f64::from(i),
+                y: 0.5,
+            },
+            3.0,
+        )
+    }))
+    .eval(&mut pool)
+    .unwrap();
+    let points: Vec<Point> = report
+        .into_results()
+        .unwrap()
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    seen.push(format!("{points:?}"));
+    let report = Pick::race([Pick::new(false), Pick::new(true), Pick::new(false)])
+        .eval(&mut pool)
+        .unwrap();
+    seen.push(format!(
+        "winner {:?}: {:?}",
+        report.winner(),
+        report.into_results().unwrap()
+    ));
+    let report = Note::list(["a", "b", "c"].map(|k| Note::new(k.into())))
+        .whiteboard_put("seed", &20_u32)
+        .serve(|seed: u32, _hub| seed * 2)
+        .eval(&mut pool)
+        .unwrap();
+    let board: Vec<(String, u32)> = ["a", "b", "c"]
+        .iter()
+        .map(|k| (k.to_string(), report.whiteboard().get(k).unwrap().unwrap()))
+        .collect();
+    seen.push(format!("{:?} {board:?}", report.into_results().unwrap()));
+    let size = pool.size().min(3);
+    let report = SumRanks::gang(size, |_| SumRanks::new())
+        .eval(&mut pool)
+        .unwrap();
+    seen.push(format!(
+        "gang of {size}: {:?}",
+        report.into_results().unwrap()
+    ));
+    seen
+}
+
+#[test]
+fn every_policy_gives_the_same_report_on_every_pool() {
+    let serial = every_policy_on(Pool::serial());
+    let threads = every_policy_on(Pool::threads(3));
+    let processes = every_policy_on(Pool::processes(3));
+    assert_eq!(threads, processes);
+    // The serial pool runs a gang of one only; everything else is the same.
+    assert_eq!(serial[..4], threads[..4]);
+    assert_eq!(serial[4], "gang of 1: [0]");
+    assert_eq!(threads[4], "gang of 3: [3, 3, 3]");
+    assert_eq!(threads[0], "[\"hub from greeting on attempt 0\"]");
+    assert_eq!(threads[2], "winner Some(1): [\"picked\"]");
+    assert_eq!(
+        threads[3],
+        "[40, 41, 42] [(\"a\", 20), (\"b\", 21), (\"c\", 22)]"
+    );
+}

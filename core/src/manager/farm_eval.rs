@@ -7,6 +7,7 @@ use crate::farm::{Farm, FarmRules};
 use crate::hub::{Driven, drive};
 use crate::policy::Shape;
 use crate::pool::Spokes;
+use crate::pool::processes;
 use crate::pool::threads::SeatJob;
 use crate::report::EarlyStop;
 use crate::task::Task;
@@ -62,6 +63,12 @@ pub(super) fn eval<T: Task + Send>(
         }
         Spokes::Threads(seats) | Spokes::Processes(seats) => {
             if let Err(kind) = seats.obtain(seats_needed, run.options.wait_for_spokes) {
+                return Err(run.refuse(kind, tasks));
+            }
+            if rules.remote
+                && let Err(kind) =
+                    processes::obtain(seats, seats_needed, run.options.wait_for_spokes)
+            {
                 return Err(run.refuse(kind, tasks));
             }
             let (farm, left) = Farm::new(tasks, rules, Arc::clone(&run.services));

@@ -7,6 +7,7 @@ use crate::gang::{GangLaunch, Original};
 use crate::hub::{Driven, drive};
 use crate::outcome::FailedAttempt;
 use crate::pool::Spokes;
+use crate::pool::processes;
 use crate::pool::threads::SeatJob;
 use crate::report::{EarlyStop, TaskRecord};
 use crate::task::Task;
@@ -52,6 +53,11 @@ pub(super) fn eval<T: Task + Send>(
     }
     if let Spokes::Threads(seats) | Spokes::Processes(seats) = &mut pool.spokes
         && let Err(kind) = seats.obtain(size, run.options.wait_for_spokes)
+    {
+        return Err(run.refuse(kind, tasks));
+    }
+    if let Spokes::Processes(seats) = &mut pool.spokes
+        && let Err(kind) = processes::obtain(seats, size, run.options.wait_for_spokes)
     {
         return Err(run.refuse(kind, tasks));
     }

@@ -13,10 +13,14 @@ use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+
+use crate::ErrorKind;
 use crate::coprocess::Status;
 use crate::fabric::{Op, Parcel};
 use crate::hub::{Query, Reply, Types};
 use crate::outcome::Crash;
+use crate::pool::threads::{SeatEnd, SeatJob, ThreadSeats};
 use crate::spoke::SPOKE_ENV;
 use crate::spoke::protocol::{Answer, Ask, FromSpoke, RunOrder, ToSpoke, WireOp};
 use crate::task::{Limits, Task};
@@ -294,6 +298,97 @@ thread_local! {
     static SPOKE: RefCell<Option<SpokeProcess>> = const { RefCell::new(None) };
 }
 
+/// Starts the spoke process of this seat if it has none.
+fn ensure_spoke() -> Result<(), String> {
+    SPOKE.with(|slot| {
+        let mut slot = slot.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(SpokeProcess::start()?);
+        }
+        Ok(())
+    })
+}
+
+/// The job that makes each seat start its spoke process, and says how it went.
+struct StartSpokes {
+    reports: Mutex<Vec<Option<Result<(), String>>>>,
+    reported: Condvar,
+}
+
+impl SeatJob for StartSpokes {
+    fn run(&self, seat: usize) -> SeatEnd {
+        let started = ensure_spoke();
+        let mut reports = self.reports.lock().unwrap_or_else(PoisonError::into_inner);
+        reports[seat] = Some(started);
+        self.reported.notify_all();
+        SeatEnd::Left
+    }
+}
+
+/// Makes sure seats `0..count` of a process pool (their proxy threads obtained already) have
+/// their spoke processes, starting those that are not known to run, within `wait` if given:
+/// so a spoke that cannot start is the manager's error, before any task runs, not a task's.
+/// (A spoke that dies later is started again by its proxy for the next attempt.)
+pub(crate) fn obtain(
+    seats: &mut ThreadSeats,
+    count: usize,
+    wait: Option<Duration>,
+) -> Result<(), ErrorKind> {
+    let missing: Vec<usize> = (0..count).filter(|&s| !seats.spoke_started[s]).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let job = Arc::new(StartSpokes {
+        reports: Mutex::new(vec![None; count]),
+        reported: Condvar::new(),
+    });
+    let as_job: Arc<dyn SeatJob> = Arc::clone(&job) as Arc<dyn SeatJob>;
+    for &seat in &missing {
+        seats.post(seat, Arc::clone(&as_job));
+    }
+    let until = wait.and_then(|w| Instant::now().checked_add(w));
+    let mut reports = job.reports.lock().unwrap_or_else(PoisonError::into_inner);
+    loop {
+        for &seat in &missing {
+            if let Some(Ok(())) = reports[seat] {
+                seats.spoke_started[seat] = true;
+            }
+        }
+        if let Some(Err(reason)) = reports.iter().flatten().find(|r| r.is_err()) {
+            return Err(ErrorKind::SpokeStart {
+                reason: reason.clone(),
+            });
+        }
+        let started = reports.iter().filter(|r| r.is_some()).count();
+        if started == missing.len() {
+            return Ok(());
+        }
+        match until {
+            Some(until) => {
+                let left = until.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(ErrorKind::SpokesTimedOut {
+                        needed: count,
+                        obtained: count - missing.len() + started,
+                        waited: wait.unwrap_or_default(),
+                    });
+                }
+                reports = job
+                    .reported
+                    .wait_timeout(reports, left)
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0;
+            }
+            None => {
+                reports = job
+                    .reported
+                    .wait(reports)
+                    .unwrap_or_else(PoisonError::into_inner);
+            }
+        }
+    }
+}
+
 /// What a proxy needs to know of the attempt it ships, besides the task.
 pub(crate) struct Shipment<'a> {
     pub(crate) task: usize,
@@ -340,6 +435,7 @@ pub(crate) fn run<T: Task>(
     SPOKE.with(|slot| {
         let mut slot = slot.borrow_mut();
         if slot.is_none() {
+            // Its spoke died with an earlier attempt: this one gets a new spoke.
             let spoke = SpokeProcess::start().map_err(|e| {
                 fail(
                     TaskErrorKind::Task,

@@ -67,6 +67,9 @@ pub(crate) struct ThreadSeats {
     size: usize,
     name: &'static str,
     seats: Vec<Option<SeatThread>>,
+    /// For a process pool: whether each seat's spoke process is known to have started (its
+    /// thread keeps it; a new thread starts without one).
+    pub(crate) spoke_started: Vec<bool>,
 }
 
 impl ThreadSeats {
@@ -76,6 +79,7 @@ impl ThreadSeats {
             size,
             name,
             seats: (0..size).map(|_| None).collect(),
+            spoke_started: vec![false; size],
         }
     }
 
@@ -122,6 +126,7 @@ impl ThreadSeats {
     pub(crate) fn replace(&mut self, seat: usize) -> io::Result<()> {
         // Dropping the handle detaches the thread: it exits by itself once its attempt returns.
         self.seats[seat] = None;
+        self.spoke_started[seat] = false;
         self.seats[seat] = Some(spawn(self.name, seat)?);
         Ok(())
     }
