@@ -164,6 +164,111 @@ fn what_a_command_leaves_in_its_group_is_gone_when_it_returns() {
     assert!(done.elapsed() < Duration::from_secs(2));
 }
 
+/// The pids a script prints on its first line of output.
+fn pids(output: &str) -> Vec<i32> {
+    output
+        .split_whitespace()
+        .map(|pid| pid.parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn daemons_a_command_starts_are_gone_when_it_returns() {
+    // A daemon that is its own session, and a daemon that leads a session with a child in it;
+    // both outlive the shell that started them, so they are orphans, out of its group.
+    let script = "setsid sleep 30 & a=$!; \
+                  setsid sh -c 'sleep 30 & echo $$ $!; wait' & sleep 0.2; echo $a";
+    let done = sh(script).timeout(Duration::from_secs(5)).run().unwrap();
+    let daemons = pids(&done.stdout_text());
+    assert_eq!(daemons.len(), 3, "{:?}", done.stdout_text());
+    for pid in daemons {
+        assert!(!running(pid), "daemon {pid} outlived its command");
+    }
+    assert!(
+        done.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        done.elapsed()
+    );
+
+    // The same from a list of commands on a thread pool: gone when `eval` returns.
+    let report = spm::commands([vec!["sh", "-c", script]])
+        .eval(&mut Pool::threads(2))
+        .unwrap();
+    let done = report.into_results().unwrap().pop().unwrap();
+    for pid in pids(&done.stdout_text()) {
+        assert!(!running(pid), "daemon {pid} outlived `eval`");
+    }
+}
+
+#[pclosure(coarse_list)]
+fn probe(ctx: &Ctx, case: String) -> Result<String, TaskError> {
+    let text = |done: spm::coprocess::Output| done.stdout_text().into_owned();
+    Ok(match case.as_str() {
+        "env" => text(
+            ctx.coprocess("sh")
+                .args(["-c", "echo $SPM_PROBE"])
+                .env("SPM_PROBE", "set")
+                .run()?,
+        ),
+        "dir" => text(ctx.coprocess("pwd").current_dir("/").run()?),
+        "stdin" => text(ctx.coprocess("cat").stdin("fed").run()?),
+        "exit" => format!(
+            "{:?}",
+            ctx.coprocess("sh")
+                .args(["-c", "exit 7"])
+                .output()?
+                .status()
+        ),
+        "missing" => ctx
+            .coprocess("no-such-program-anywhere")
+            .run()
+            .unwrap_err()
+            .to_string(),
+        "no-dir" => ctx
+            .coprocess("true")
+            .current_dir("/no/such/dir")
+            .run()
+            .unwrap_err()
+            .to_string(),
+        "daemon" => {
+            let done = ctx
+                .coprocess("sh")
+                .args(["-c", "setsid sleep 30 & echo $!"])
+                .run()?;
+            let left = pids(&done.stdout_text())
+                .into_iter()
+                .filter(|&pid| running(pid))
+                .count();
+            format!("{left} left")
+        }
+        other => return Err(TaskError::msg(format!("no case `{other}`"))),
+    })
+}
+
+#[test]
+fn a_command_runs_the_same_from_the_hub_and_from_a_process_spoke() {
+    // From the hub (threads, serial), commands start through its launcher; from a process
+    // spoke, by a fork of the spoke.
+    let cases = ["env", "dir", "stdin", "exit", "missing", "no-dir", "daemon"];
+    let expected = [
+        "set\n",
+        "/\n",
+        "fed",
+        "Exited(7)",
+        "`no-such-program-anywhere`: command not found (not on the PATH)",
+        "`true`: cannot run it in `/no/such/dir`: no such directory",
+        "0 left",
+    ];
+    for mut pool in [Pool::serial(), Pool::threads(2), Pool::processes(2)] {
+        let results = Probe::list(cases.map(|c| Probe::new(c.into())))
+            .eval(&mut pool)
+            .unwrap()
+            .into_results()
+            .unwrap();
+        assert_eq!(results, expected, "{pool}");
+    }
+}
+
 #[test]
 fn input_output_limits_and_files() {
     let done = spm::coprocess("cat")
@@ -184,15 +289,19 @@ fn input_output_limits_and_files() {
     let dir = std::env::temp_dir().join(format!("spm-coprocess-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("out.txt");
-    let done = sh("echo to a file; pwd")
+    let done = sh("echo to a file; pwd; echo $X")
         .current_dir(&dir)
-        .env("X", "1")
+        .env("X", "from env")
         .stdout_to(&out)
         .run()
         .unwrap();
     assert!(done.stdout().is_empty());
     let written = std::fs::read_to_string(&out).unwrap();
-    assert!(written.starts_with("to a file\n"), "{written}");
+    assert_eq!(
+        written,
+        format!("to a file\n{}\nfrom env\n", dir.display()),
+        "{written}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -356,4 +465,105 @@ fn the_commands_of_an_exiting_process_end_with_it() {
     sleep(Duration::from_millis(50));
     assert!(!running(pid), "the command {pid} outlived its process");
     std::fs::remove_file(&pid_file).unwrap();
+}
+
+/// Run as a child of the test below: starts a command with a sleeper in its group and a
+/// daemon out of it, writes their pids, and waits to be killed.
+#[test]
+fn killed_hub_child() {
+    let Ok(pid_file) = std::env::var("SPM_KILLED_HUB_PID_FILE") else {
+        return;
+    };
+    let _ = sh(&format!(
+        "sleep 30 & a=$!; setsid sleep 30 & b=$!; \
+         echo $$ $a $b > {pid_file}.new; mv {pid_file}.new {pid_file}; wait"
+    ))
+    .run();
+}
+
+#[test]
+fn a_command_tree_ends_when_its_program_is_killed_outright() {
+    let pid_file = std::env::temp_dir().join(format!("spm-killed-hub-{}", std::process::id()));
+    let mut hub = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "killed_hub_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("SPM_KILLED_HUB_PID_FILE", &pid_file)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let waited = Instant::now();
+    let tree = loop {
+        if let Ok(text) = std::fs::read_to_string(&pid_file) {
+            break pids(&text);
+        }
+        assert!(waited.elapsed() < Duration::from_secs(10), "no pid file");
+        sleep(Duration::from_millis(10));
+    };
+    assert_eq!(tree.len(), 3);
+    hub.kill().unwrap();
+    hub.wait().unwrap();
+    let killed = Instant::now();
+    while tree.iter().any(|&pid| running(pid)) && killed.elapsed() < Duration::from_secs(3) {
+        sleep(Duration::from_millis(10));
+    }
+    for pid in tree {
+        assert!(!running(pid), "{pid} outlived its program's SIGKILL");
+    }
+    std::fs::remove_file(&pid_file).unwrap();
+}
+
+/// The pids of this process's children whose command line starts with `name`.
+fn children_named(name: &str) -> Vec<i32> {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let parent = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().nth(1));
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            parent == Some(me.as_str()) && cmdline.starts_with(name.as_bytes())
+        })
+        .collect()
+}
+
+/// Run as a child of the test below, so that the launcher it kills is its own.
+#[test]
+fn launcher_killed_child() {
+    if std::env::var_os("SPM_LAUNCHER_KILLED").is_none() {
+        return;
+    }
+    assert_eq!(sh("echo one").run().unwrap().stdout_text(), "one\n");
+    let launchers = children_named("spm-launcher");
+    assert_eq!(launchers.len(), 1, "one launcher: {launchers:?}");
+    // SAFETY: killing our own child.
+    unsafe {
+        libc::kill(launchers[0], libc::SIGKILL);
+    }
+    sleep(Duration::from_millis(50));
+    // Commands still run (started by forks of this process now), and still leave nothing.
+    for _ in 0..3 {
+        let done = sh("setsid sleep 30 & echo $!").run().unwrap();
+        for pid in pids(&done.stdout_text()) {
+            assert!(!running(pid), "daemon {pid} outlived its command");
+        }
+    }
+}
+
+#[test]
+fn commands_run_on_when_the_launcher_is_killed() {
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "launcher_killed_child", "--test-threads=1"])
+        .env("SPM_LAUNCHER_KILLED", "1")
+        .status()
+        .unwrap();
+    assert!(status.success());
 }

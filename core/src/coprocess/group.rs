@@ -1,12 +1,16 @@
 //! A coprocess's process group: signalling it, making sure it is gone, and cleaning up when
 //! this process exits.
 //!
-//! Every coprocess leads a session (and so a process group) of its own, so one signal reaches
-//! it and every descendant that stayed in its group (a shell's pipeline, a forked sleeper).
+//! Every coprocess is started through a shim (see `shim`) that leads a session and a process
+//! group of its own; the group is the shim alone. `SIGTERM` to the group asks the shim to pass
+//! it on to the command's whole tree, [`KILL_NOW`] to kill that tree at once; the shim ends
+//! when nothing of the command is left. `SIGKILL` is kept for a shim that does not answer.
 
 use std::sync::{Mutex, Once, OnceLock, PoisonError};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
+
+use super::shim::KILL_NOW;
 
 /// Sends `signal` to every process of group `pgid`.
 pub(crate) fn signal(pgid: i32, signal: i32) {
@@ -43,10 +47,13 @@ fn members_running(pgid: i32) -> bool {
     })
 }
 
-/// Kills what is left of group `pgid` at once and waits, up to `budget`, until none of it runs.
+/// Has the shim of group `pgid` kill the command's tree at once, and waits, up to `budget`,
+/// until the shim is gone; a shim still there then is killed outright.
 pub(crate) fn kill_and_wait(pgid: i32, budget: Duration) {
-    signal(pgid, libc::SIGKILL);
-    wait_gone(pgid, Instant::now() + budget);
+    signal(pgid, KILL_NOW);
+    if !wait_gone(pgid, Instant::now() + budget) {
+        signal(pgid, libc::SIGKILL);
+    }
 }
 
 /// Waits until no process of group `pgid` runs, or `until`. Returns whether it is gone.
@@ -68,9 +75,9 @@ fn wait_gone(pgid: i32, until: Instant) -> bool {
     }
 }
 
-/// Ends groups politely: SIGTERM to each, up to `grace` for them to go, then SIGKILL to what
-/// is left; returns when none of them runs (or after a second more, for a process the kernel
-/// cannot kill at once).
+/// Ends groups politely: SIGTERM to each, up to `grace` for them to go, then [`KILL_NOW`] to
+/// what is left; returns when none of them runs (or after a second more, for a process the
+/// kernel cannot kill at once).
 pub(crate) fn terminate(pgids: &[i32], grace: Duration) {
     for &pgid in pgids {
         signal(pgid, libc::SIGTERM);

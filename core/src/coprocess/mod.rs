@@ -21,18 +21,22 @@
 //! A command is given as a program and its arguments (an argv), never as a shell line: ask for
 //! `sh -c` explicitly when a shell is wanted.
 //!
-//! **Nothing is left behind.** Each coprocess leads a session (and process group) of its own and
-//! has a parent-death signal. When it exits, whatever it left running in its group (a forked
-//! sleeper, say) is killed at once; when its timeout passes, or the task that runs it is
-//! cancelled or reaches its own deadline, its whole group gets `SIGTERM`, then `SIGKILL` after a
-//! grace period (1 second unless set with [`Coprocess::grace`]). When this process exits, every
-//! coprocess still running gets the same. On a thread pool, a task abandoned at its deadline has
-//! its coprocesses ended by the hub before `eval` returns.
+//! **Nothing is left behind.** Each coprocess runs under a shim: a small process that leads a
+//! session of its own, starts the command as its child, and adopts (as a *subreaper*) every
+//! orphan of the command's tree, daemons that started sessions of their own included. When the
+//! command exits, whatever it left running (a forked sleeper, a daemon) is killed at once; when
+//! its timeout passes, or the task that runs it is cancelled or reaches its own deadline, the
+//! whole tree gets `SIGTERM`, then `SIGKILL` after a grace period (1 second unless set with
+//! [`Coprocess::grace`]). `run` returns only when nothing of the command is left. When this
+//! process exits, every coprocess still running gets the same; if it is killed outright
+//! (`SIGKILL`), each shim gets a parent-death signal and kills its command's tree. On a thread
+//! pool, a task abandoned at its deadline has its coprocesses ended by the hub before `eval`
+//! returns.
 //!
-//! What escapes: a descendant that starts a session of its own (a daemon, with `setsid`) leaves
-//! the group, and if this process is killed outright (`SIGKILL`) only the coprocess itself dies,
-//! by its parent-death signal, not its children. Process spokes, which can reap orphans, are the
-//! planned answer to both.
+//! What escapes: only a process that the shim cannot see, one that leaves the tree by being
+//! adopted by some other subreaper, or that is traced away. Finding orphans relies on
+//! `/proc/thread-self/children` (Linux 3.17 with `CONFIG_PROC_CHILDREN`, as every common
+//! distribution kernel has).
 //!
 //! Linux only (it relies on `pidfd_open`, Linux 5.3, and `PR_SET_PDEATHSIG`).
 
@@ -40,6 +44,8 @@ mod capture;
 mod child;
 mod commands;
 mod group;
+mod launcher;
+mod shim;
 mod signal;
 mod wait;
 

@@ -7,13 +7,14 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
 use super::capture::Capture;
-use super::child::{Ended, Started, reap};
+use super::child::{Ended, Started};
 use super::group;
+use super::shim::KILL_NOW;
 
 /// How often a coprocess that a task runs looks at the task's cancellation.
 const CANCEL_SLICE: Duration = Duration::from_millis(10);
-/// How long the output pipes are drained after the process group is gone. Only a descendant
-/// that left the group (a daemon with a session of its own) can hold them open longer.
+/// How long the output pipes are drained after the shim is gone, which has killed everything
+/// that could hold them open; a short bound all the same.
 const DRAIN: Duration = Duration::from_millis(100);
 
 /// Why the runtime ended a coprocess.
@@ -128,7 +129,7 @@ pub(crate) fn wait(mut child: Started, input: Option<Vec<u8>>, limits: &Limits<'
             }
         }
         if kill_at.is_some_and(|k| now >= k) {
-            group::signal(pid, libc::SIGKILL);
+            group::signal(pid, KILL_NOW);
             escalated = true;
             kill_at = None;
         }
@@ -151,7 +152,7 @@ pub(crate) fn wait(mut child: Started, input: Option<Vec<u8>>, limits: &Limits<'
             i32::try_from(left.as_micros().div_ceil(1000)).unwrap_or(i32::MAX)
         });
         let mut fds = vec![libc::pollfd {
-            fd: child.pidfd.as_raw_fd(),
+            fd: child.watch.fd(),
             events: libc::POLLIN,
             revents: 0,
         }];
@@ -186,14 +187,13 @@ pub(crate) fn wait(mut child: Started, input: Option<Vec<u8>>, limits: &Limits<'
                 child.stdin = None;
             }
         }
-        if fds[0].revents & libc::POLLIN != 0 {
-            break reap(pid);
+        if fds[0].revents & (libc::POLLIN | libc::POLLHUP) != 0 {
+            break child.watch.ended(pid);
         }
     };
 
-    // The process has exited and is reaped. Whatever it left in its group (a forked sleeper, a
-    // grandchild that ignores SIGTERM) is killed now, and gone before this returns.
-    group::kill_and_wait(pid, Duration::from_secs(1));
+    // The shim has exited and is reaped: it killed whatever the command left (a forked sleeper,
+    // a grandchild that ignores SIGTERM, a daemon) before it did.
     group::untrack(pid);
     let drain_until = Instant::now() + DRAIN;
     while (child.stdout.is_some() || child.stderr.is_some()) && Instant::now() < drain_until {

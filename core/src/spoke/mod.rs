@@ -56,10 +56,20 @@ pub static TASKS: [TaskEntry];
 #[unsafe(link_section = ".init_array")]
 static ENTER: extern "C" fn() = enter;
 
+/// Whether this process is a process spoke.
+static IS_SPOKE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether this process is a process spoke (its coprocesses are started by forks of it, not
+/// through a launcher: it is small, and sweeps its children after each task).
+pub(crate) fn is_spoke() -> bool {
+    IS_SPOKE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 extern "C" fn enter() {
     let Some(fd) = std::env::var_os(SPOKE_ENV) else {
         return;
     };
+    IS_SPOKE.store(true, std::sync::atomic::Ordering::Relaxed);
     // SAFETY: constructors run before `main`, on the only thread there is: nothing reads the
     // environment concurrently. Removing the variable keeps the spoke's own children (its
     // coprocesses, a nested pool) from becoming spokes too.

@@ -1,0 +1,175 @@
+//! The launcher: a small process that starts the shims of a program's commands, so that the
+//! program itself never forks for them.
+//!
+//! A `fork` copies the memory map of the process that calls it, and while the child lives the
+//! two share their pages copy-on-write. A shim lives as long as its command, so a shim forked
+//! from a large, busy program costs the program a copy of its page tables per command and a
+//! copied page for every page it writes meanwhile. The launcher is this program started again
+//! (before `main`, as a process spoke is): it is small and single-threaded, forks cheaply, and
+//! shares nothing with the program. The program sends it each command (argv, environment,
+//! directory) with the command's standard streams and a report pipe as descriptors, and does
+//! not wait for an answer: the shim writes on the report pipe that the command started (with
+//! its own pid, which names the group to signal) or why not, then how it ended, once nothing
+//! of it is left.
+//!
+//! The launcher is started at the first command and lives as long as the program. It is not
+//! used by a process spoke (a small process, whose every child it sweeps after each task), and
+//! should it fail to start, commands are started by a fork of the program, as before: slower,
+//! and the same in every other way.
+
+mod serve;
+pub(crate) mod wire;
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use serve::LAUNCHER_ENV;
+use wire::{Report, Request};
+
+/// How long a launcher has to say it is ready.
+const START_TIMEOUT: Duration = Duration::from_secs(5);
+
+enum State {
+    NotStarted,
+    Running {
+        socket: UnixStream,
+        pid: i32,
+    },
+    /// It could not be started: commands are started without it from now on.
+    Unavailable,
+}
+
+static LAUNCHER: Mutex<State> = Mutex::new(State::NotStarted);
+
+/// A shim the launcher started, and the pipe it reports on.
+pub(crate) struct Launched {
+    pub(crate) pid: i32,
+    pub(crate) report: File,
+}
+
+/// Why a command did not start through the launcher.
+pub(crate) enum NotLaunched {
+    /// There is no launcher: the caller starts the command itself.
+    NoLauncher,
+    /// The command's `exec` (or its directory) failed with this error.
+    Failed(io::Error),
+}
+
+/// Starts `request` through the launcher, with `streams` as its stdin, stdout and stderr.
+pub(crate) fn launch(
+    request: &Request,
+    streams: [BorrowedFd<'_>; 3],
+) -> Result<Launched, NotLaunched> {
+    let bytes = postcard::to_stdvec(request)
+        .map_err(|e| NotLaunched::Failed(io::Error::other(e.to_string())))?;
+    let (report_read, report_write) = wire::pipe().map_err(NotLaunched::Failed)?;
+    let [stdin, stdout, stderr] = streams;
+    let fds = [stdin, stdout, stderr, report_write.as_fd()];
+    {
+        let mut state = LAUNCHER.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(*state, State::NotStarted) {
+            *state = start().unwrap_or(State::Unavailable);
+        }
+        let State::Running { socket, pid } = &mut *state else {
+            return Err(NotLaunched::NoLauncher);
+        };
+        if wire::send(socket, &bytes, fds).is_err() {
+            // The launcher is gone (killed from outside, say): commands are started without
+            // one from now on, this one included.
+            // SAFETY: signalling our own child, which is reaped at once.
+            unsafe {
+                libc::kill(*pid, libc::SIGKILL);
+            }
+            reap(*pid);
+            *state = State::Unavailable;
+            return Err(NotLaunched::NoLauncher);
+        }
+    }
+    // The shim holds the write end now; this process must not, or it would never see the end.
+    drop(report_write);
+    let mut report = File::from(report_read);
+    match wire::read_record(&mut report).and_then(Report::decode) {
+        Some(Report::Started(pid)) => Ok(Launched { pid, report }),
+        Some(Report::NotStarted(errno)) => {
+            Err(NotLaunched::Failed(io::Error::from_raw_os_error(errno)))
+        }
+        // The launcher died with the request (killed from outside, say), before any shim
+        // started the command: the caller starts it, and every command after it, without one.
+        _ => {
+            let mut state = LAUNCHER.lock().unwrap_or_else(PoisonError::into_inner);
+            if let State::Running { pid, .. } = *state {
+                // SAFETY: signalling our own child, which is reaped at once.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+                reap(pid);
+            }
+            *state = State::Unavailable;
+            Err(NotLaunched::NoLauncher)
+        }
+    }
+}
+
+/// Starts the launcher and waits until it says it is ready.
+fn start() -> io::Result<State> {
+    let program = std::env::current_exe()?;
+    let (mut ours, theirs) = UnixStream::pair()?;
+    let their_fd = theirs.as_raw_fd();
+    let mut command = Command::new(program);
+    command
+        .env(LAUNCHER_ENV, "3")
+        .stdin(Stdio::null())
+        // It runs no `main`: arguments would only confuse a reader of `ps`.
+        .arg0("spm-launcher");
+    // SAFETY: the closure runs in the child between fork and exec and makes only system calls
+    // on plain values.
+    unsafe {
+        command.pre_exec(move || {
+            // The socket becomes descriptor 3, open across exec.
+            if their_fd == 3 {
+                if libc::fcntl(3, libc::F_SETFD, 0) == -1 {
+                    return Err(io::Error::last_os_error());
+                }
+            } else if libc::dup2(their_fd, 3) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            // A session of its own: a terminal's Ctrl-C reaches the program, which decides;
+            // the launcher ends when the program does.
+            if libc::setsid() == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = command.spawn()?;
+    drop(theirs);
+    let pid = i32::try_from(child.id()).expect("Linux pids fit in an i32");
+    ours.set_read_timeout(Some(START_TIMEOUT))?;
+    let mut ready = [0_u8; 1];
+    if ours.read_exact(&mut ready).is_err() || ready != [1] {
+        // Not a program that links this crate's launcher (it ran something else): end it.
+        // SAFETY: signalling our own child.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+        reap(pid);
+        return Err(io::Error::other("the launcher did not start"));
+    }
+    ours.set_read_timeout(None)?;
+    ours.flush()?;
+    Ok(State::Running { socket: ours, pid })
+}
+
+/// Reaps the launcher, which has ended or been killed.
+fn reap(pid: i32) {
+    // SAFETY: waiting for our own child.
+    unsafe {
+        libc::waitpid(pid, std::ptr::null_mut(), 0);
+    }
+}

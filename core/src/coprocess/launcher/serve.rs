@@ -1,0 +1,128 @@
+//! The launcher process: this program started again with [`LAUNCHER_ENV`] set, which never
+//! reaches `main` (a constructor diverts it, as it does a process spoke) and starts the
+//! shims of the commands its program asks for, until its program is gone.
+
+use std::io::Write;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::net::UnixStream;
+
+use super::wire::{self, DESCRIPTORS, Report, Request};
+use crate::coprocess::shim::{self, Exec, KILL_NOW};
+
+/// The environment variable that makes a process a launcher; its value is the descriptor of
+/// the socket to its program.
+pub(crate) const LAUNCHER_ENV: &str = "SPM_LAUNCHER_FD";
+
+// The constructor that turns a re-executed program into a launcher before `main`.
+#[used]
+#[unsafe(link_section = ".init_array")]
+static ENTER: extern "C" fn() = enter;
+
+extern "C" fn enter() {
+    let Some(fd) = std::env::var_os(LAUNCHER_ENV) else {
+        return;
+    };
+    // SAFETY: constructors run before `main`, on the only thread there is.
+    unsafe {
+        std::env::remove_var(LAUNCHER_ENV);
+    }
+    let code = match fd.to_str().and_then(|f| f.parse::<RawFd>().ok()) {
+        // SAFETY: the program passed this descriptor, open, for this process alone; it is
+        // closed on `exec`, so that no command inherits it.
+        Some(fd) => serve(unsafe {
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+            UnixStream::from_raw_fd(fd)
+        }),
+        None => 2,
+    };
+    std::process::exit(code);
+}
+
+/// Serves requests one at a time until the program closes the socket (it has ended, or been
+/// killed). Exiting then is what ends every command still running: each shim's parent-death
+/// signal is [`KILL_NOW`].
+fn serve(mut socket: UnixStream) -> i32 {
+    // Shims are reaped by the kernel: their program learns how they ended from their reports.
+    // SAFETY: setting a signal's disposition.
+    unsafe {
+        libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+    }
+    if socket.write_all(&[1]).is_err() {
+        return 3;
+    }
+    loop {
+        let (bytes, fds) = match wire::receive(&mut socket) {
+            Ok(Some(request)) => request,
+            Ok(None) => return 0,
+            Err(_) => return 4,
+        };
+        let report = fds[3].as_raw_fd();
+        if let Err(errno) = start(&bytes, &fds) {
+            // SAFETY: the report pipe is open until `fds` drops.
+            unsafe { Report::NotStarted(errno).write_to(report) };
+        }
+    }
+}
+
+/// Forks the shim of one command, which reports on its pipe from then on; or returns why not.
+fn start(bytes: &[u8], fds: &[OwnedFd; DESCRIPTORS]) -> Result<(), i32> {
+    let request: Request = postcard::from_bytes(bytes).map_err(|_| libc::EINVAL)?;
+    let exec =
+        Exec::new(&request.program, &request.args, Some(&request.env)).map_err(|_| libc::EINVAL)?;
+    let current_dir = match request.current_dir {
+        Some(dir) => Some(std::ffi::CString::new(dir).map_err(|_| libc::EINVAL)?),
+        None => None,
+    };
+    // SAFETY: getpid has no preconditions.
+    let launcher = unsafe { libc::getpid() };
+    // SAFETY: this process has one thread, so its child may do anything; it never returns.
+    match unsafe { libc::fork() } {
+        -1 => Err(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EAGAIN)),
+        0 => unsafe { be_shim(&exec, current_dir.as_deref(), fds, launcher) },
+        _ => Ok(()),
+    }
+    // The caller closes `fds`: the shim has its own copies.
+}
+
+/// The forked child: takes the command's streams and directory, leads a session, and becomes
+/// the command's shim.
+///
+/// # Safety
+/// Only in a child of `fork`.
+unsafe fn be_shim(
+    exec: &Exec,
+    current_dir: Option<&std::ffi::CStr>,
+    fds: &[OwnedFd; DESCRIPTORS],
+    launcher: i32,
+) -> ! {
+    let report = fds[3].as_raw_fd();
+    // SAFETY: system calls on descriptors and strings this process owns.
+    unsafe {
+        let fail = |errno: i32| -> ! {
+            Report::NotStarted(errno).write_to(report);
+            libc::_exit(127)
+        };
+        let errno = || std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+        for (stream, fd) in fds[..3].iter().enumerate() {
+            if libc::dup2(fd.as_raw_fd(), stream as RawFd) == -1 {
+                fail(errno());
+            }
+        }
+        if let Some(dir) = current_dir
+            && libc::chdir(dir.as_ptr()) == -1
+        {
+            fail(errno());
+        }
+        if libc::setsid() == -1 || libc::prctl(libc::PR_SET_PDEATHSIG, KILL_NOW) == -1 {
+            fail(errno());
+        }
+        // The launcher may have died before the signal was armed.
+        if libc::getppid() != launcher {
+            libc::_exit(127);
+        }
+        let error = shim::split(exec, Some(report));
+        fail(error.raw_os_error().unwrap_or(libc::EIO))
+    }
+}
