@@ -567,3 +567,43 @@ fn commands_run_on_when_the_launcher_is_killed() {
         .unwrap();
     assert!(status.success());
 }
+
+/// Run as a child of the test below, so that the directory it changes is its own.
+#[test]
+fn directory_child() {
+    let Some(dir) = std::env::var_os("SPM_DIRECTORY_CHILD") else {
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    // The launcher starts in the directory this process has now...
+    assert!(sh("true").run().is_ok());
+    // ...and commands follow this process's directory as it changes, relative ones included.
+    std::env::set_current_dir(&dir).unwrap();
+    assert_eq!(
+        spm::coprocess("pwd").run().unwrap().stdout_text(),
+        format!("{}\n", dir.display())
+    );
+    std::fs::create_dir_all(dir.join("inner")).unwrap();
+    assert_eq!(
+        spm::coprocess("pwd")
+            .current_dir("inner")
+            .run()
+            .unwrap()
+            .stdout_text(),
+        format!("{}\n", dir.join("inner").display())
+    );
+}
+
+#[test]
+fn commands_run_in_the_directory_of_the_moment() {
+    let dir = std::env::temp_dir().join(format!("spm-directory-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap();
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "directory_child", "--test-threads=1"])
+        .env("SPM_DIRECTORY_CHILD", &dir)
+        .status()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(status.success());
+}

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
@@ -127,14 +127,21 @@ pub(crate) fn start(spec: &Coprocess<'_>) -> Result<Started, Cause> {
         let env = shim::environment(&spec.env);
         // Checked here, where the error can be told as such.
         shim::Exec::new(&program, &args, Some(&env)).map_err(nul)?;
+        // The launcher's directory is this process's as it was when the launcher started:
+        // the command gets this process's as it is now, or its own made absolute from it.
+        let current_dir = match &spec.current_dir {
+            Some(dir) => std::path::absolute(dir),
+            None => std::env::current_dir(),
+        }
+        .map_err(|e| Cause::Io {
+            what: "cannot tell the directory to run it in".into(),
+            error: e.to_string(),
+        })?;
         let request = Request {
             program: program.clone(),
             args: args.clone(),
             env,
-            current_dir: spec
-                .current_dir
-                .as_ref()
-                .map(|d| d.as_os_str().as_bytes().to_vec()),
+            current_dir: current_dir.into_os_string().into_vec(),
         };
         launcher::launch(&request, streams)
     };

@@ -124,7 +124,9 @@ fn start() -> io::Result<State> {
     let mut command = Command::new(program);
     command
         .env(LAUNCHER_ENV, "3")
+        // It writes nothing: a pipe this program writes to must not stay open for its sake.
         .stdin(Stdio::null())
+        .stdout(Stdio::null())
         // It runs no `main`: arguments would only confuse a reader of `ps`.
         .arg0("spm-launcher");
     // SAFETY: the closure runs in the child between fork and exec and makes only system calls

@@ -69,10 +69,7 @@ fn start(bytes: &[u8], fds: &[OwnedFd; DESCRIPTORS]) -> Result<(), i32> {
     let request: Request = postcard::from_bytes(bytes).map_err(|_| libc::EINVAL)?;
     let exec =
         Exec::new(&request.program, &request.args, Some(&request.env)).map_err(|_| libc::EINVAL)?;
-    let current_dir = match request.current_dir {
-        Some(dir) => Some(std::ffi::CString::new(dir).map_err(|_| libc::EINVAL)?),
-        None => None,
-    };
+    let current_dir = std::ffi::CString::new(request.current_dir).map_err(|_| libc::EINVAL)?;
     // SAFETY: getpid has no preconditions.
     let launcher = unsafe { libc::getpid() };
     // SAFETY: this process has one thread, so its child may do anything; it never returns.
@@ -80,7 +77,7 @@ fn start(bytes: &[u8], fds: &[OwnedFd; DESCRIPTORS]) -> Result<(), i32> {
         -1 => Err(std::io::Error::last_os_error()
             .raw_os_error()
             .unwrap_or(libc::EAGAIN)),
-        0 => unsafe { be_shim(&exec, current_dir.as_deref(), fds, launcher) },
+        0 => unsafe { be_shim(&exec, &current_dir, fds, launcher) },
         _ => Ok(()),
     }
     // The caller closes `fds`: the shim has its own copies.
@@ -93,7 +90,7 @@ fn start(bytes: &[u8], fds: &[OwnedFd; DESCRIPTORS]) -> Result<(), i32> {
 /// Only in a child of `fork`.
 unsafe fn be_shim(
     exec: &Exec,
-    current_dir: Option<&std::ffi::CStr>,
+    current_dir: &std::ffi::CStr,
     fds: &[OwnedFd; DESCRIPTORS],
     launcher: i32,
 ) -> ! {
@@ -110,9 +107,7 @@ unsafe fn be_shim(
                 fail(errno());
             }
         }
-        if let Some(dir) = current_dir
-            && libc::chdir(dir.as_ptr()) == -1
-        {
+        if libc::chdir(current_dir.as_ptr()) == -1 {
             fail(errno());
         }
         if libc::setsid() == -1 || libc::prctl(libc::PR_SET_PDEATHSIG, KILL_NOW) == -1 {

@@ -17,7 +17,8 @@ pub(crate) struct Request {
     pub(crate) args: Vec<Vec<u8>>,
     /// The command's whole environment, `KEY=value` each.
     pub(crate) env: Vec<Vec<u8>>,
-    pub(crate) current_dir: Option<Vec<u8>>,
+    /// An absolute path.
+    pub(crate) current_dir: Vec<u8>,
 }
 
 /// The descriptors that go with a request: the command's stdin, stdout and stderr, and the
