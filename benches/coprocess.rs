@@ -3,7 +3,8 @@
 //!
 //! Run with `scripts/bench-coprocess.sh` (it installs GNU parallel from the system packages if
 //! it can), or `cargo bench --bench coprocess [-- quick]`. spm runs each command with a timeout,
-//! in a session of its own, with its output captured: the peers do none of that.
+//! under a shim that ends everything the command starts, with its output captured: the peers
+//! do none of that.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -74,7 +75,7 @@ fn main() {
     println!("| runner | time | runs/s | spm's throughput as a share of it |");
     println!("|---|---|---|---|");
     println!(
-        "| spm `commands` (timeouts, process groups, captured output) | {:.2} s | {:.0} | |",
+        "| spm `commands` (timeouts, shims, captured output) | {:.2} s | {:.0} | |",
         spm.as_secs_f64(),
         rate(spm)
     );
