@@ -607,3 +607,106 @@ fn commands_run_in_the_directory_of_the_moment() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(status.success());
 }
+
+/// Run as a child of the test below: what a command inherits follows this process as it
+/// changes, not the launcher's as it started.
+#[test]
+fn inheritance_child() {
+    if std::env::var_os("SPM_INHERITANCE_CHILD").is_none() {
+        return;
+    }
+    // A descriptor open (without close-on-exec) when the launcher starts...
+    let mut ends = [0; 2];
+    // SAFETY: pipe fills two descriptors.
+    assert_eq!(unsafe { libc::pipe(ends.as_mut_ptr()) }, 0);
+    // ...and signals blocked in the thread that starts it.
+    // SAFETY: changing this thread's signal mask.
+    unsafe {
+        let mut mask = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+        libc::sigemptyset(mask.as_mut_ptr());
+        libc::sigaddset(mask.as_mut_ptr(), libc::SIGTERM);
+        libc::pthread_sigmask(libc::SIG_BLOCK, mask.as_ptr(), std::ptr::null_mut());
+    }
+    let blocked = sh("grep SigBlk /proc/$$/status").run().unwrap();
+    assert_eq!(blocked.stdout_text(), "SigBlk:\t0000000000000000\n");
+    // The launcher does not keep the descriptor open once this process closes it.
+    // SAFETY: closing our own descriptor, then polling the other end.
+    unsafe {
+        libc::close(ends[1]);
+        let mut end = libc::pollfd {
+            fd: ends[0],
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        assert_eq!(libc::poll(&mut end, 1, 2000), 1, "the pipe stayed open");
+        assert_ne!(end.revents & libc::POLLHUP, 0);
+    }
+
+    // A command under the first launcher runs on while this process changes its umask and
+    // limits, and the next command has them.
+    let running = std::thread::spawn(|| sh("sleep 0.3; echo done").run());
+    sleep(Duration::from_millis(50));
+    // SAFETY: changing this process's umask and its open-file limit.
+    unsafe {
+        libc::umask(0o027);
+        let limit = libc::rlimit {
+            rlim_cur: 200,
+            rlim_max: 200,
+        };
+        assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+    }
+    let now = sh("umask; ulimit -n").run().unwrap();
+    assert_eq!(now.stdout_text(), "0027\n200\n");
+    assert_eq!(running.join().unwrap().unwrap().stdout_text(), "done\n");
+
+    // A SIGTERM meant for the whole program does not end the launchers, nor their commands.
+    let running = std::thread::spawn(|| sh("sleep 0.3; echo ok").run());
+    sleep(Duration::from_millis(50));
+    let launchers = children_named("spm-launcher");
+    assert_eq!(
+        launchers.len(),
+        2,
+        "the first launcher, retired, and its successor"
+    );
+    for pid in launchers {
+        // SAFETY: signalling our own children.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+    }
+    assert_eq!(running.join().unwrap().unwrap().stdout_text(), "ok\n");
+
+    // A directory that cannot be named any more is still where commands run.
+    let gone = std::env::temp_dir().join(format!("spm-gone-{}", std::process::id()));
+    std::fs::create_dir_all(&gone).unwrap();
+    std::env::set_current_dir(&gone).unwrap();
+    std::fs::remove_dir(&gone).unwrap();
+    assert!(sh("true").run().is_ok());
+}
+
+#[test]
+fn commands_inherit_what_the_program_has_when_they_start() {
+    let status = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "inheritance_child", "--test-threads=1"])
+        .env("SPM_INHERITANCE_CHILD", "1")
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_script_without_an_interpreter_line_takes_many_arguments() {
+    // `execvp` runs such a script with `sh`, copying the arguments onto the stack of the
+    // command's process before its `exec`.
+    let dir = std::env::temp_dir().join(format!("spm-script-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("count");
+    std::fs::write(&script, "echo $#\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let done = spm::coprocess(&script)
+        .args((0..50_000).map(|i| i.to_string()))
+        .run()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(done.stdout_text(), "50000\n");
+}

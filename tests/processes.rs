@@ -93,8 +93,16 @@ fn crashes_are_outcomes_and_the_hub_survives() {
         started.elapsed()
     );
     let outcomes: Vec<_> = report.outcomes().collect();
-    assert_eq!(outcomes[0].done().map(String::as_str), Some("fine"));
-    assert_eq!(outcomes[1].error().unwrap().to_string(), "bad input");
+    assert_eq!(
+        outcomes[0].done().map(String::as_str),
+        Some("fine"),
+        "{report}"
+    );
+    assert_eq!(
+        outcomes[1].error().map(ToString::to_string).as_deref(),
+        Some("bad input"),
+        "{report}"
+    );
     assert_eq!(
         outcomes[2].error().unwrap().to_string(),
         "panicked: index out of range"

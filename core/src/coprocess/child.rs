@@ -1,11 +1,13 @@
 //! Starting a coprocess under its shim (see `shim`): through the launcher (see `launcher`), or,
 //! in a process spoke or without a launcher, by a fork of this process.
 
+use std::ffi::CString;
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsFd, FromRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::launcher::wire::{Report, Request};
@@ -24,17 +26,38 @@ pub(crate) enum Watch {
 impl Watch {
     /// What to poll: readable once the shim is done.
     pub(crate) fn fd(&self) -> RawFd {
-        use std::os::fd::AsRawFd;
         match self {
             Self::Child(pidfd) => pidfd.as_raw_fd(),
             Self::Reports(pipe) => pipe.as_raw_fd(),
         }
     }
 
-    /// How the command ended, once `fd` is readable (the shim has reported or exited).
+    /// How the command ended, once `fd` is readable (the shim has reported or exited). The
+    /// shim's pid stays taken until [`Started::release`].
     pub(crate) fn ended(&mut self, pid: i32) -> Option<Ended> {
         match self {
-            Self::Child(_) => reap(pid),
+            Self::Child(_) => {
+                // SAFETY: waitid fills a valid siginfo_t; WNOWAIT leaves the child unreaped.
+                let info = unsafe {
+                    let mut info: libc::siginfo_t = std::mem::zeroed();
+                    if libc::waitid(
+                        libc::P_PID,
+                        pid as libc::id_t,
+                        &mut info,
+                        libc::WEXITED | libc::WNOWAIT,
+                    ) == -1
+                    {
+                        return None;
+                    }
+                    info
+                };
+                // SAFETY: for an exited child, waitid fills `si_status`.
+                let value = unsafe { info.si_status() };
+                match info.si_code {
+                    libc::CLD_EXITED => Some(Ended::Exited(value)),
+                    _ => Some(Ended::Signaled(value)),
+                }
+            }
             Self::Reports(pipe) => match launcher::wire::read_record(pipe).and_then(Report::decode)
             {
                 Some(Report::Ended(status)) => ended_from(status),
@@ -55,6 +78,17 @@ pub(crate) struct Started {
     pub(crate) stderr: Option<File>,
     /// The out-of-memory killer's count before the start, to tell its kills from others.
     pub(crate) oom_kills_before: Option<u64>,
+}
+
+impl Started {
+    /// Lets the shim's pid go, once nothing will signal its group any more: reaps the shim,
+    /// or closes its report pipe (on which it exits).
+    pub(crate) fn release(self) {
+        group::untrack(self.pid);
+        if let Watch::Child(_) = self.watch {
+            reap(self.pid);
+        }
+    }
 }
 
 /// One standard stream of a command: the end it gets, and the end this process keeps.
@@ -93,14 +127,7 @@ pub(crate) fn start(spec: &Coprocess<'_>) -> Result<Started, Cause> {
             error: e.to_string(),
         }
     };
-    if let Some(dir) = &spec.current_dir
-        && !dir.is_dir()
-    {
-        return Err(Cause::Io {
-            what: format!("cannot run it in `{}`", dir.display()),
-            error: "no such directory".into(),
-        });
-    }
+    let directory = directory(spec)?;
     let stdin = match &spec.stdin {
         Input::Null => File::open("/dev/null").map(Stream::file),
         Input::Bytes(_) => Stream::pipe(true),
@@ -127,31 +154,27 @@ pub(crate) fn start(spec: &Coprocess<'_>) -> Result<Started, Cause> {
         let env = shim::environment(&spec.env);
         // Checked here, where the error can be told as such.
         shim::Exec::new(&program, &args, Some(&env)).map_err(nul)?;
-        // The launcher's directory is this process's as it was when the launcher started:
-        // the command gets this process's as it is now, or its own made absolute from it.
-        let current_dir = match &spec.current_dir {
-            Some(dir) => std::path::absolute(dir),
-            None => std::env::current_dir(),
-        }
-        .map_err(|e| Cause::Io {
-            what: "cannot tell the directory to run it in".into(),
-            error: e.to_string(),
-        })?;
         let request = Request {
             program: program.clone(),
             args: args.clone(),
             env,
-            current_dir: current_dir.into_os_string().into_vec(),
         };
-        launcher::launch(&request, streams)
+        let [stdin, stdout, stderr] = streams;
+        launcher::launch(&request, [stdin, stdout, stderr, directory.as_fd()])
     };
     let (pid, watch) = match launched {
         Ok(launched) => (launched.pid, Watch::Reports(launched.report)),
         Err(NotLaunched::Failed(e)) => return Err(cause_of(&e)),
+        Err(NotLaunched::BadDirectory(e)) => return Err(bad_directory(spec, &e)),
         Err(NotLaunched::NoLauncher) => {
             let env = (!spec.env.is_empty()).then(|| shim::environment(&spec.env));
             let exec = shim::Exec::new(&program, &args, env.as_deref()).map_err(nul)?;
-            fork_shim(spec, exec, [stdin.theirs, stdout.theirs, stderr.theirs])?
+            fork_shim(
+                spec,
+                exec,
+                [stdin.theirs, stdout.theirs, stderr.theirs],
+                &directory,
+            )?
         }
     };
     group::track(pid);
@@ -171,6 +194,7 @@ fn fork_shim(
     spec: &Coprocess<'_>,
     exec: shim::Exec,
     streams: [OwnedFd; 3],
+    directory: &OwnedFd,
 ) -> Result<(i32, Watch), Cause> {
     let [stdin, stdout, stderr] = streams;
     // `std` makes the fork and sets the streams and directory; the shim runs the command.
@@ -179,15 +203,17 @@ fn fork_shim(
         .stdin(Stdio::from(stdin))
         .stdout(Stdio::from(stdout))
         .stderr(Stdio::from(stderr));
-    if let Some(dir) = &spec.current_dir {
-        command.current_dir(dir);
-    }
+    let directory = directory.as_raw_fd();
     // SAFETY: getpid has no preconditions.
     let parent = unsafe { libc::getpid() };
     // SAFETY: the closure runs in the child between fork and exec and makes only system calls
     // on plain values (setsid, prctl, getppid, _exit, and the shim's); it allocates nothing.
     unsafe {
         command.pre_exec(move || {
+            // The directory was opened and checked before the fork.
+            if libc::fchdir(directory) == -1 {
+                return Err(io::Error::last_os_error());
+            }
             // A session of its own, led by the shim: one signal reaches it alone.
             if libc::setsid() == -1 {
                 return Err(io::Error::last_os_error());
@@ -221,6 +247,47 @@ fn fork_shim(
     let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd as i32) };
     Ok((pid, Watch::Child(pidfd)))
     // `child` is dropped without waiting: the pid is reaped by `reap`, once.
+}
+
+/// The directory to run the command in, opened now so that it need not be named again (it
+/// may be renamed, or the process's own may have been deleted): the command's own, relative to
+/// this process's, or this process's.
+fn directory(spec: &Coprocess<'_>) -> Result<OwnedFd, Cause> {
+    let path = spec.current_dir.as_deref().unwrap_or(Path::new("."));
+    let name = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| bad_directory(spec, &io::Error::from_raw_os_error(libc::EINVAL)))?;
+    // SAFETY: opening a path named by a valid C string; the result is checked.
+    let fd = unsafe {
+        libc::open(
+            name.as_ptr(),
+            libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    };
+    if fd == -1 {
+        return Err(bad_directory(spec, &io::Error::last_os_error()));
+    }
+    // SAFETY: a descriptor just returned to us and owned by no one else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    // Entering it needs search permission on it, which naming `.` inside it tests.
+    // SAFETY: a check on a descriptor we own.
+    if unsafe { libc::faccessat(fd.as_raw_fd(), c".".as_ptr(), libc::X_OK, 0) } == -1 {
+        return Err(bad_directory(spec, &io::Error::last_os_error()));
+    }
+    Ok(fd)
+}
+
+/// A directory the command cannot be run in, named.
+fn bad_directory(spec: &Coprocess<'_>, error: &io::Error) -> Cause {
+    let path = spec.current_dir.as_deref().unwrap_or(Path::new("."));
+    Cause::Io {
+        what: format!("cannot run it in `{}`", path.display()),
+        error: match error.raw_os_error() {
+            Some(libc::ENOENT) => "no such directory".into(),
+            Some(libc::ENOTDIR) => "not a directory".into(),
+            Some(libc::EACCES) => "permission denied".into(),
+            _ => error.to_string(),
+        },
+    }
 }
 
 /// What a failure to start a command means to a person.

@@ -292,10 +292,12 @@ impl<'a> Coprocess<'a> {
             grace: self.grace,
             capture_limit: self.capture_limit,
         };
-        let waited = wait::wait(child, input, &limits);
+        let mut child = child;
+        let waited = wait::wait(&mut child, input, &limits);
         if let Some(task) = self.task {
             task.adopt(pid, false);
         }
+        child.release();
         let elapsed = started.elapsed();
         let stderr_tail = waited.stderr.tail_text(STDERR_LINES);
         if let Some(stop) = waited.stop {

@@ -36,8 +36,11 @@ use super::launcher::wire::Report;
 /// Tells a shim to kill the command's tree at once (`SIGTERM` asks it to ask politely).
 pub(crate) const KILL_NOW: i32 = libc::SIGUSR2;
 
-/// The stack the command's process runs on between its `clone` and its `exec`.
-const EXEC_STACK: usize = 256 * 1024;
+/// The stack the command's process runs on between its `clone` and its `exec`, besides room
+/// for a pointer per argument: glibc's `execvp` copies the argv onto the stack to run a script
+/// without a `#!` line with `sh`.
+const EXEC_STACK: usize = 64 * 1024;
+const PAGE: usize = 4096;
 
 unsafe extern "C" {
     static mut environ: *const *const c_char;
@@ -51,6 +54,8 @@ pub(crate) struct Exec {
     argv: Vec<*const c_char>,
     /// A whole new environment, when the command's differs from this process's.
     envp: Option<Vec<*const c_char>>,
+    /// The size of the stack for the command's process until its `exec`, in whole pages.
+    stack: usize,
 }
 
 // SAFETY: the pointers point into the `CString`s that the value owns and never changes; they are
@@ -85,11 +90,13 @@ impl Exec {
         };
         let argv = pointers(0..argc);
         let envp = env.is_some().then(|| pointers(argc..strings.len()));
+        let stack = (EXEC_STACK + (argc + 2) * size_of::<*const c_char>()).next_multiple_of(PAGE);
         Ok(Self {
             program,
             _strings: strings,
             argv,
             envp,
+            stack,
         })
     }
 }
@@ -112,7 +119,6 @@ pub(crate) fn environment(overrides: &[(OsString, OsString)]) -> Vec<Vec<u8>> {
 struct Launch<'a> {
     exec: &'a Exec,
     shim: i32,
-    mask: libc::sigset_t,
     failure: c_int,
 }
 
@@ -144,42 +150,43 @@ pub(crate) unsafe fn split(exec: &Exec, report: Option<RawFd>) -> io::Error {
         }
         let mut before = MaybeUninit::<libc::sigset_t>::uninit();
         libc::sigprocmask(libc::SIG_BLOCK, &waited, before.as_mut_ptr());
+        let before = before.assume_init();
         let mut launch = Launch {
             exec,
             shim: libc::getpid(),
-            mask: before.assume_init(),
             failure: 0,
         };
 
         // Like `posix_spawn`: the command's process shares this one's memory, on a stack of
-        // its own, until it calls `exec`, and this process waits until then. No copy of the
-        // memory map is made, which a second `fork` would cost on every command.
+        // its own (with a guard page below it), until it calls `exec`, and this process waits
+        // until then. No copy of the memory map is made, as a second `fork` would.
+        let mapped = exec.stack + PAGE;
         let stack = libc::mmap(
             ptr::null_mut(),
-            EXEC_STACK,
+            mapped,
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
             -1,
             0,
         );
-        if stack == libc::MAP_FAILED {
+        if stack == libc::MAP_FAILED || libc::mprotect(stack, PAGE, libc::PROT_NONE) == -1 {
             let error = io::Error::last_os_error();
-            libc::sigprocmask(libc::SIG_SETMASK, &launch.mask, ptr::null_mut());
+            libc::sigprocmask(libc::SIG_SETMASK, &before, ptr::null_mut());
             return error;
         }
         let command = libc::clone(
             command_main,
-            stack.cast::<u8>().add(EXEC_STACK).cast(),
+            stack.cast::<u8>().add(mapped).cast(),
             libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
             (&raw mut launch).cast(),
         );
         let error = io::Error::last_os_error();
-        libc::munmap(stack, EXEC_STACK);
+        libc::munmap(stack, mapped);
         if command == -1 || launch.failure != 0 {
             if command != -1 {
                 libc::waitpid(command, ptr::null_mut(), 0);
             }
-            libc::sigprocmask(libc::SIG_SETMASK, &launch.mask, ptr::null_mut());
+            libc::sigprocmask(libc::SIG_SETMASK, &before, ptr::null_mut());
             return if command == -1 {
                 error
             } else {
@@ -193,7 +200,8 @@ pub(crate) unsafe fn split(exec: &Exec, report: Option<RawFd>) -> io::Error {
 }
 
 /// The command's process, until its `exec`: a process group of its own (so that signals to it
-/// never reach the shim), death with the shim, the signal mask it had, its environment.
+/// never reach the shim), death with the shim, no signal blocked (as `std` starts a command),
+/// its environment.
 extern "C" fn command_main(launch: *mut c_void) -> c_int {
     // SAFETY: `launch` points to the shim's `Launch`, alive while the shim waits for this
     // process to call `exec` or exit; only system calls follow.
@@ -205,7 +213,9 @@ extern "C" fn command_main(launch: *mut c_void) -> c_int {
         {
             libc::_exit(127);
         }
-        libc::sigprocmask(libc::SIG_SETMASK, &launch.mask, ptr::null_mut());
+        let mut none = MaybeUninit::<libc::sigset_t>::uninit();
+        libc::sigemptyset(none.as_mut_ptr());
+        libc::sigprocmask(libc::SIG_SETMASK, none.as_ptr(), ptr::null_mut());
         if let Some(envp) = &launch.exec.envp {
             // `execvp` looks the program up in the command's `PATH`, as `std` does.
             environ = envp.as_ptr();
@@ -241,6 +251,14 @@ unsafe fn shim_main(command: i32, waited: &libc::sigset_t, report: Option<RawFd>
         libc::waitpid(command, ptr::null_mut(), 0);
         if let Some(fd) = report {
             Report::Ended(ended).write_to(fd);
+            // Until the runtime closes the pipe, this shim's pid (which names the group the
+            // runtime may still signal) stays taken.
+            let mut closed = libc::pollfd {
+                fd,
+                events: 0,
+                revents: 0,
+            };
+            while libc::poll(&mut closed, 1, -1) == -1 {}
         }
         end_as(ended)
     }

@@ -87,7 +87,7 @@ fn pump(child: &mut Started, stdout: &mut Capture, stderr: &mut Capture, buffer:
     }
 }
 
-pub(crate) fn wait(mut child: Started, input: Option<Vec<u8>>, limits: &Limits<'_>) -> Waited {
+pub(crate) fn wait(child: &mut Started, input: Option<Vec<u8>>, limits: &Limits<'_>) -> Waited {
     let pid = child.pid;
     let mut stdout = Capture::new(limits.capture_limit);
     let mut stderr = Capture::new(limits.capture_limit);
@@ -174,7 +174,7 @@ pub(crate) fn wait(mut child: Started, input: Option<Vec<u8>>, limits: &Limits<'
             libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms);
         }
 
-        pump(&mut child, &mut stdout, &mut stderr, &mut buffer);
+        pump(child, &mut stdout, &mut stderr, &mut buffer);
         if let Some(pipe) = child.stdin.as_mut() {
             match pipe.write(&input[written..]) {
                 Ok(n) => written += n,
@@ -192,12 +192,12 @@ pub(crate) fn wait(mut child: Started, input: Option<Vec<u8>>, limits: &Limits<'
         }
     };
 
-    // The shim has exited and is reaped: it killed whatever the command left (a forked sleeper,
-    // a grandchild that ignores SIGTERM, a daemon) before it did.
-    group::untrack(pid);
+    // The shim is done: it killed whatever the command left (a forked sleeper, a grandchild
+    // that ignores SIGTERM, a daemon) before it said so. Its pid stays taken until the caller
+    // releases it.
     let drain_until = Instant::now() + DRAIN;
     while (child.stdout.is_some() || child.stderr.is_some()) && Instant::now() < drain_until {
-        pump(&mut child, &mut stdout, &mut stderr, &mut buffer);
+        pump(child, &mut stdout, &mut stderr, &mut buffer);
         if child.stdout.is_some() || child.stderr.is_some() {
             std::thread::sleep(Duration::from_millis(1));
         }

@@ -53,14 +53,19 @@ pub(crate) fn drive<B: Board>(
 ) -> Driven {
     let registry = board.registry();
     let mut driven = Driven::default();
-    // Coprocess groups of abandoned attempts: told to stop at once, gone before this returns.
-    let mut orphans: Vec<i32> = Vec::new();
-    let mut abandon = |watch: &SeatWatch, driven: &mut Driven| {
+    // Abandoned attempts whose coprocesses were told to stop at once: what is left of them is
+    // gone before this returns. Their groups are read again then, so that a group whose
+    // coprocess has ended since (its pid free again) is not signalled.
+    let mut orphans: Vec<Arc<SeatWatch>> = Vec::new();
+    let mut abandon = |watch: &Arc<SeatWatch>, driven: &mut Driven| {
         registry.abandon(watch);
         driven.abandoned += 1;
-        for pgid in watch.groups() {
+        let groups = watch.groups();
+        for &pgid in &groups {
             coprocess::signal_group(pgid, libc::SIGTERM);
-            orphans.push(pgid);
+        }
+        if !groups.is_empty() {
+            orphans.push(Arc::clone(watch));
         }
     };
     for seat in 0..count {
@@ -133,6 +138,7 @@ pub(crate) fn drive<B: Board>(
             }
         }
     }
-    coprocess::terminate(&orphans, coprocess::DEFAULT_GRACE);
+    let groups: Vec<i32> = orphans.iter().flat_map(|watch| watch.groups()).collect();
+    coprocess::terminate(&groups, coprocess::DEFAULT_GRACE);
     driven
 }

@@ -17,11 +17,12 @@
 //! should it fail to start, commands are started by a fork of the program, as before: slower,
 //! and the same in every other way.
 
+mod identity;
 mod serve;
 pub(crate) mod wire;
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
@@ -29,23 +30,32 @@ use std::process::{Command, Stdio};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use identity::Identity;
 use serve::LAUNCHER_ENV;
-use wire::{Report, Request};
+use wire::{NotSent, Report, Request};
 
 /// How long a launcher has to say it is ready.
 const START_TIMEOUT: Duration = Duration::from_secs(5);
 
 enum State {
     NotStarted,
-    Running {
-        socket: UnixStream,
-        pid: i32,
-    },
+    Running(Launcher),
     /// It could not be started: commands are started without it from now on.
     Unavailable,
 }
 
+struct Launcher {
+    socket: UnixStream,
+    pid: i32,
+    /// What its shims inherit: this process's, when it started.
+    identity: Identity,
+}
+
 static LAUNCHER: Mutex<State> = Mutex::new(State::NotStarted);
+
+/// Launchers that serve no more requests, kept open: closing a launcher's socket ends it, and
+/// with it the commands its shims still run. They end with this process.
+static RETIRED: Mutex<Vec<Launcher>> = Mutex::new(Vec::new());
 
 /// A shim the launcher started, and the pipe it reports on.
 pub(crate) struct Launched {
@@ -55,42 +65,48 @@ pub(crate) struct Launched {
 
 /// Why a command did not start through the launcher.
 pub(crate) enum NotLaunched {
-    /// There is no launcher: the caller starts the command itself.
+    /// There is no launcher to start it now: the caller starts it itself.
     NoLauncher,
-    /// The command's `exec` (or its directory) failed with this error.
+    /// The command could not be started: the error of its `exec`.
     Failed(io::Error),
+    /// The command could not be started in its directory: the error of `fchdir`.
+    BadDirectory(io::Error),
 }
 
-/// Starts `request` through the launcher, with `streams` as its stdin, stdout and stderr.
-pub(crate) fn launch(
-    request: &Request,
-    streams: [BorrowedFd<'_>; 3],
-) -> Result<Launched, NotLaunched> {
+/// Starts `request` through the launcher, with `fds` as its stdin, stdout, stderr and
+/// directory.
+pub(crate) fn launch(request: &Request, fds: [BorrowedFd<'_>; 4]) -> Result<Launched, NotLaunched> {
     let bytes = postcard::to_stdvec(request)
         .map_err(|e| NotLaunched::Failed(io::Error::other(e.to_string())))?;
     let (report_read, report_write) = wire::pipe().map_err(NotLaunched::Failed)?;
-    let [stdin, stdout, stderr] = streams;
-    let fds = [stdin, stdout, stderr, report_write.as_fd()];
-    {
+    let [stdin, stdout, stderr, directory] = fds;
+    let fds = [stdin, stdout, stderr, directory, report_write.as_fd()];
+    let identity = Identity::now();
+    let launcher = {
         let mut state = LAUNCHER.lock().unwrap_or_else(PoisonError::into_inner);
-        if matches!(*state, State::NotStarted) {
-            *state = start().unwrap_or(State::Unavailable);
+        if let State::Running(launcher) = &*state
+            && launcher.identity != identity
+        {
+            // The program changed what its commands inherit: a new launcher has it.
+            retire(&mut state);
         }
-        let State::Running { socket, pid } = &mut *state else {
+        if matches!(*state, State::NotStarted) {
+            *state = start(identity).map_or(State::Unavailable, State::Running);
+        }
+        let State::Running(launcher) = &mut *state else {
             return Err(NotLaunched::NoLauncher);
         };
-        if wire::send(socket, &bytes, fds).is_err() {
-            // The launcher is gone (killed from outside, say): commands are started without
-            // one from now on, this one included.
-            // SAFETY: signalling our own child, which is reaped at once.
-            unsafe {
-                libc::kill(*pid, libc::SIGKILL);
+        match wire::send(&mut launcher.socket, &bytes, fds) {
+            Ok(()) => launcher.pid,
+            // Not sent (too many descriptors in flight, say): this one starts without it.
+            Err(NotSent::Untouched) => return Err(NotLaunched::NoLauncher),
+            // Half sent: the launcher is gone, or must not be sent more.
+            Err(NotSent::Broken) => {
+                retire(&mut state);
+                return Err(NotLaunched::NoLauncher);
             }
-            reap(*pid);
-            *state = State::Unavailable;
-            return Err(NotLaunched::NoLauncher);
         }
-    }
+    };
     // The shim holds the write end now; this process must not, or it would never see the end.
     drop(report_write);
     let mut report = File::from(report_read);
@@ -99,29 +115,46 @@ pub(crate) fn launch(
         Some(Report::NotStarted(errno)) => {
             Err(NotLaunched::Failed(io::Error::from_raw_os_error(errno)))
         }
-        // The launcher died with the request (killed from outside, say), before any shim
-        // started the command: the caller starts it, and every command after it, without one.
-        _ => {
+        Some(Report::BadDirectory(errno)) => Err(NotLaunched::BadDirectory(
+            io::Error::from_raw_os_error(errno),
+        )),
+        _ if gone(launcher) => {
+            // The launcher died with the request (killed from outside, say) before a shim
+            // started the command: the caller starts it, and the next one finds a new one.
             let mut state = LAUNCHER.lock().unwrap_or_else(PoisonError::into_inner);
-            if let State::Running { pid, .. } = *state {
-                // SAFETY: signalling our own child, which is reaped at once.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                }
-                reap(pid);
+            if matches!(&*state, State::Running(l) if l.pid == launcher) {
+                *state = State::NotStarted;
             }
-            *state = State::Unavailable;
             Err(NotLaunched::NoLauncher)
         }
+        _ => Err(NotLaunched::Failed(io::Error::other(
+            "its shim was killed before it started the command",
+        ))),
     }
 }
 
-/// Starts the launcher and waits until it says it is ready.
-fn start() -> io::Result<State> {
-    let program = std::env::current_exe()?;
+/// Sets the running launcher aside: it serves no more requests, and ends with this process.
+fn retire(state: &mut State) {
+    if let State::Running(launcher) = std::mem::replace(state, State::NotStarted) {
+        RETIRED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(launcher);
+    }
+}
+
+/// Whether launcher `pid` has died (and so it is reaped now).
+fn gone(pid: i32) -> bool {
+    // SAFETY: waiting for our own child, without blocking.
+    unsafe { libc::waitpid(pid, std::ptr::null_mut(), libc::WNOHANG) == pid }
+}
+
+/// Starts a launcher, with what this process has now, and waits until it says it is ready.
+fn start(identity: Identity) -> io::Result<Launcher> {
     let (mut ours, theirs) = UnixStream::pair()?;
     let their_fd = theirs.as_raw_fd();
-    let mut command = Command::new(program);
+    // The running program itself, even if the file it was started from has been replaced.
+    let mut command = Command::new("/proc/self/exe");
     command
         .env(LAUNCHER_ENV, "3")
         // It writes nothing: a pipe this program writes to must not stay open for its sake.
@@ -139,6 +172,13 @@ fn start() -> io::Result<State> {
                     return Err(io::Error::last_os_error());
                 }
             } else if libc::dup2(their_fd, 3) == -1 {
+                return Err(io::Error::last_os_error());
+            }
+            // Nothing else this program has open: the launcher lives as long as the program,
+            // and must not keep open what the program closes.
+            libc::syscall(libc::SYS_close_range, 4_u32, u32::MAX, 0_u32);
+            // Nor keep a directory in use: each command is given its own.
+            if libc::chdir(c"/".as_ptr()) == -1 {
                 return Err(io::Error::last_os_error());
             }
             // A session of its own: a terminal's Ctrl-C reaches the program, which decides;
@@ -164,8 +204,11 @@ fn start() -> io::Result<State> {
         return Err(io::Error::other("the launcher did not start"));
     }
     ours.set_read_timeout(None)?;
-    ours.flush()?;
-    Ok(State::Running { socket: ours, pid })
+    Ok(Launcher {
+        socket: ours,
+        pid,
+        identity,
+    })
 }
 
 /// Reaps the launcher, which has ended or been killed.

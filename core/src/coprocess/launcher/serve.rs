@@ -6,7 +6,7 @@ use std::io::Write;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
 
-use super::wire::{self, DESCRIPTORS, Report, Request};
+use super::wire::{self, DESCRIPTORS, DIRECTORY, REPORT, Report, Request};
 use crate::coprocess::shim::{self, Exec, KILL_NOW};
 
 /// The environment variable that makes a process a launcher; its value is the descriptor of
@@ -42,10 +42,20 @@ extern "C" fn enter() {
 /// killed). Exiting then is what ends every command still running: each shim's parent-death
 /// signal is [`KILL_NOW`].
 fn serve(mut socket: UnixStream) -> i32 {
-    // Shims are reaped by the kernel: their program learns how they ended from their reports.
-    // SAFETY: setting a signal's disposition.
+    // SAFETY: setting a signal's disposition, and this thread's mask.
     unsafe {
+        // Shims are reaped by the kernel: their program learns how they ended from their
+        // reports.
         libc::signal(libc::SIGCHLD, libc::SIG_IGN);
+        // A signal meant for the program or its whole cgroup (a service manager's SIGTERM)
+        // must not end the launcher, and with it every command at once: the launcher ends
+        // when its program does. Its shims keep these blocked; commands start with none.
+        let mut mask = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+        libc::sigemptyset(mask.as_mut_ptr());
+        for signal in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGQUIT] {
+            libc::sigaddset(mask.as_mut_ptr(), signal);
+        }
+        libc::sigprocmask(libc::SIG_BLOCK, mask.as_ptr(), std::ptr::null_mut());
     }
     if socket.write_all(&[1]).is_err() {
         return 3;
@@ -56,7 +66,7 @@ fn serve(mut socket: UnixStream) -> i32 {
             Ok(None) => return 0,
             Err(_) => return 4,
         };
-        let report = fds[3].as_raw_fd();
+        let report = fds[REPORT].as_raw_fd();
         if let Err(errno) = start(&bytes, &fds) {
             // SAFETY: the report pipe is open until `fds` drops.
             unsafe { Report::NotStarted(errno).write_to(report) };
@@ -69,7 +79,6 @@ fn start(bytes: &[u8], fds: &[OwnedFd; DESCRIPTORS]) -> Result<(), i32> {
     let request: Request = postcard::from_bytes(bytes).map_err(|_| libc::EINVAL)?;
     let exec =
         Exec::new(&request.program, &request.args, Some(&request.env)).map_err(|_| libc::EINVAL)?;
-    let current_dir = std::ffi::CString::new(request.current_dir).map_err(|_| libc::EINVAL)?;
     // SAFETY: getpid has no preconditions.
     let launcher = unsafe { libc::getpid() };
     // SAFETY: this process has one thread, so its child may do anything; it never returns.
@@ -77,7 +86,7 @@ fn start(bytes: &[u8], fds: &[OwnedFd; DESCRIPTORS]) -> Result<(), i32> {
         -1 => Err(std::io::Error::last_os_error()
             .raw_os_error()
             .unwrap_or(libc::EAGAIN)),
-        0 => unsafe { be_shim(&exec, &current_dir, fds, launcher) },
+        0 => unsafe { be_shim(&exec, fds, launcher) },
         _ => Ok(()),
     }
     // The caller closes `fds`: the shim has its own copies.
@@ -88,13 +97,8 @@ fn start(bytes: &[u8], fds: &[OwnedFd; DESCRIPTORS]) -> Result<(), i32> {
 ///
 /// # Safety
 /// Only in a child of `fork`.
-unsafe fn be_shim(
-    exec: &Exec,
-    current_dir: &std::ffi::CStr,
-    fds: &[OwnedFd; DESCRIPTORS],
-    launcher: i32,
-) -> ! {
-    let report = fds[3].as_raw_fd();
+unsafe fn be_shim(exec: &Exec, fds: &[OwnedFd; DESCRIPTORS], launcher: i32) -> ! {
+    let report = fds[REPORT].as_raw_fd();
     // SAFETY: system calls on descriptors and strings this process owns.
     unsafe {
         let fail = |errno: i32| -> ! {
@@ -107,8 +111,9 @@ unsafe fn be_shim(
                 fail(errno());
             }
         }
-        if libc::chdir(current_dir.as_ptr()) == -1 {
-            fail(errno());
+        if libc::fchdir(fds[DIRECTORY].as_raw_fd()) == -1 {
+            Report::BadDirectory(errno()).write_to(report);
+            libc::_exit(127);
         }
         if libc::setsid() == -1 || libc::prctl(libc::PR_SET_PDEATHSIG, KILL_NOW) == -1 {
             fail(errno());

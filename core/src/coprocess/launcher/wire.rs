@@ -2,7 +2,7 @@
 //! command's standard streams and a report pipe passed as descriptors (`SCM_RIGHTS`), and what
 //! is reported on that pipe (by the shim, or by the launcher when it cannot fork one).
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::mem;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::net::UnixStream;
@@ -17,22 +17,31 @@ pub(crate) struct Request {
     pub(crate) args: Vec<Vec<u8>>,
     /// The command's whole environment, `KEY=value` each.
     pub(crate) env: Vec<Vec<u8>>,
-    /// An absolute path.
-    pub(crate) current_dir: Vec<u8>,
 }
 
-/// The descriptors that go with a request: the command's stdin, stdout and stderr, and the
-/// write end of the pipe its shim reports on.
-pub(crate) const DESCRIPTORS: usize = 4;
+/// The descriptors that go with a request: the command's stdin, stdout and stderr, the
+/// directory to run it in (opened with `O_PATH`), and the write end of the pipe its shim
+/// reports on.
+pub(crate) const DESCRIPTORS: usize = 5;
+/// Where the directory and the report pipe are among the descriptors.
+pub(crate) const DIRECTORY: usize = 3;
+pub(crate) const REPORT: usize = 4;
+
+/// Why a request was not sent.
+pub(crate) enum NotSent {
+    /// Nothing of it was: the socket is as it was, and the launcher may serve the next one.
+    Untouched,
+    /// Part of it was: the socket is out of step, and the launcher must not be sent more.
+    Broken,
+}
 
 /// Sends a request of `bytes`, with `fds`, as one frame: a length, then the bytes.
 pub(crate) fn send(
     socket: &mut UnixStream,
     bytes: &[u8],
     fds: [BorrowedFd<'_>; DESCRIPTORS],
-) -> io::Result<()> {
-    let length = u32::try_from(bytes.len())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a request over 4 GiB"))?;
+) -> Result<(), NotSent> {
+    let length = u32::try_from(bytes.len()).map_err(|_| NotSent::Untouched)?;
     let header = length.to_le_bytes();
     let raw: [RawFd; DESCRIPTORS] = fds.map(|fd| fd.as_raw_fd());
     let mut control = Control::zeroed();
@@ -40,26 +49,56 @@ pub(crate) fn send(
         iov_base: header.as_ptr() as *mut libc::c_void,
         iov_len: header.len(),
     };
-    // SAFETY: a msghdr pointing to one live iovec and a control buffer sized for the fds.
-    let sent = unsafe {
-        let mut message: libc::msghdr = mem::zeroed();
-        message.msg_iov = &mut iov;
-        message.msg_iovlen = 1;
-        message.msg_control = control.bytes.as_mut_ptr().cast();
-        message.msg_controllen = libc::CMSG_SPACE(mem::size_of_val(&raw) as u32) as _;
-        let header = libc::CMSG_FIRSTHDR(&message);
-        (*header).cmsg_level = libc::SOL_SOCKET;
-        (*header).cmsg_type = libc::SCM_RIGHTS;
-        (*header).cmsg_len = libc::CMSG_LEN(mem::size_of_val(&raw) as u32) as _;
-        ptr::copy_nonoverlapping(raw.as_ptr(), libc::CMSG_DATA(header).cast(), DESCRIPTORS);
-        libc::sendmsg(socket.as_raw_fd(), &message, libc::MSG_NOSIGNAL)
+    let sent = loop {
+        // SAFETY: a msghdr pointing to one live iovec and a control buffer sized for the fds.
+        let sent = unsafe {
+            let mut message: libc::msghdr = mem::zeroed();
+            message.msg_iov = &mut iov;
+            message.msg_iovlen = 1;
+            message.msg_control = control.bytes.as_mut_ptr().cast();
+            message.msg_controllen = libc::CMSG_SPACE(mem::size_of_val(&raw) as u32) as _;
+            let header = libc::CMSG_FIRSTHDR(&message);
+            (*header).cmsg_level = libc::SOL_SOCKET;
+            (*header).cmsg_type = libc::SCM_RIGHTS;
+            (*header).cmsg_len = libc::CMSG_LEN(mem::size_of_val(&raw) as u32) as _;
+            ptr::copy_nonoverlapping(raw.as_ptr(), libc::CMSG_DATA(header).cast(), DESCRIPTORS);
+            libc::sendmsg(socket.as_raw_fd(), &message, libc::MSG_NOSIGNAL)
+        };
+        if sent >= 0 {
+            break sent as usize;
+        }
+        if io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+            return Err(NotSent::Untouched);
+        }
     };
-    if sent < 0 {
-        return Err(io::Error::last_os_error());
-    }
     // The descriptors went with the first byte; the rest is plain data.
-    socket.write_all(&header[sent as usize..])?;
-    socket.write_all(bytes)
+    send_all(socket, &header[sent..])
+        .and_then(|()| send_all(socket, bytes))
+        .map_err(|_| NotSent::Broken)
+}
+
+/// Writes all of `bytes`, with no `SIGPIPE` should the launcher be gone.
+fn send_all(socket: &UnixStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: sending from a live buffer.
+        let sent = unsafe {
+            libc::send(
+                socket.as_raw_fd(),
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
+        if sent < 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(error);
+        }
+        bytes = &bytes[sent as usize..];
+    }
+    Ok(())
 }
 
 /// Receives a request: `None` when the other end has closed the socket.
@@ -141,6 +180,8 @@ pub(crate) enum Report {
     Started(i32),
     /// The command could not be started: the `errno` of its `exec` (or of what came before).
     NotStarted(i32),
+    /// The command could not be started in its directory: the `errno` of `fchdir`.
+    BadDirectory(i32),
     /// The command ended (and nothing of it is left), with this `waitpid` status.
     Ended(i32),
 }
@@ -152,6 +193,7 @@ impl Report {
             Self::Started(pid) => (1_u8, pid),
             Self::NotStarted(errno) => (2, errno),
             Self::Ended(status) => (3, status),
+            Self::BadDirectory(errno) => (4, errno),
         };
         let v = value.to_le_bytes();
         [tag, 0, 0, 0, v[0], v[1], v[2], v[3]]
@@ -163,6 +205,7 @@ impl Report {
             1 => Some(Self::Started(value)),
             2 => Some(Self::NotStarted(value)),
             3 => Some(Self::Ended(value)),
+            4 => Some(Self::BadDirectory(value)),
             _ => None,
         }
     }
