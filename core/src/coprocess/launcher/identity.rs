@@ -3,8 +3,6 @@
 //! program's as they were when it started; when the program's differ now (it dropped its
 //! privileges, say), the launcher is replaced by one that has them.
 
-use std::io;
-
 /// The resource limits a command inherits.
 const LIMITS: [libc::__rlimit_resource_t; 16] = [
     libc::RLIMIT_AS,
@@ -30,7 +28,7 @@ const LIMITS: [libc::__rlimit_resource_t; 16] = [
 pub(crate) struct Identity {
     ids: [libc::uid_t; 4],
     groups: Vec<libc::gid_t>,
-    umask: Option<String>,
+    umask: libc::mode_t,
     nice: i32,
     limits: Vec<(u64, u64)>,
 }
@@ -66,7 +64,7 @@ impl Identity {
             Self {
                 ids,
                 groups,
-                umask: umask().ok(),
+                umask: umask(),
                 nice,
                 limits,
             }
@@ -74,12 +72,19 @@ impl Identity {
     }
 }
 
-/// The umask, which can only be read without changing it from `/proc` (Linux 4.7).
-fn umask() -> io::Result<String> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("Umask:"))
-        .map(|mask| mask.trim().to_owned())
-        .ok_or_else(|| io::Error::other("no umask in /proc/self/status"))
+/// The umask. The system call that reads it also sets it: it is set to the value it had last
+/// time, which changes nothing when it is still that, and put back at once when it is not.
+/// (Reading `/proc/self/status` instead costs more than the rest of an identity together.)
+fn umask() -> libc::mode_t {
+    static LAST: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0o022);
+    let last = LAST.load(std::sync::atomic::Ordering::Relaxed) as libc::mode_t;
+    // SAFETY: umask has no preconditions.
+    let now = unsafe { libc::umask(last) };
+    if now != last {
+        // SAFETY: as above; this puts back what the program set.
+        unsafe { libc::umask(now) };
+        LAST.store(now as u32, std::sync::atomic::Ordering::Relaxed);
+    }
+    now
 }
+
