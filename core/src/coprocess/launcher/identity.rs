@@ -72,19 +72,39 @@ impl Identity {
     }
 }
 
-/// The umask. The system call that reads it also sets it: it is set to the value it had last
-/// time, which changes nothing when it is still that, and put back at once when it is not.
-/// (Reading `/proc/self/status` instead costs more than the rest of an identity together.)
+/// The umask. `/proc/self/status` says it without changing it, but costs more than the rest
+/// of an identity together, so it is read there once; after that, the system call that reads
+/// the umask by setting it sets it to the value it had last time, which changes nothing while
+/// it is still that. When the program has changed it since, the call puts the program's value
+/// back at once: for that instant, a file another thread creates gets the program's previous
+/// umask.
 fn umask() -> libc::mode_t {
-    static LAST: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0o022);
-    let last = LAST.load(std::sync::atomic::Ordering::Relaxed) as libc::mode_t;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static LAST: AtomicU32 = AtomicU32::new(u32::MAX);
+    let mut last = LAST.load(Ordering::Relaxed);
+    if last == u32::MAX {
+        match from_proc() {
+            Some(mask) => last = mask,
+            // No `/proc`: the common default is the likeliest value.
+            None => last = 0o022,
+        }
+    }
+    let last = last as libc::mode_t;
     // SAFETY: umask has no preconditions.
     let now = unsafe { libc::umask(last) };
     if now != last {
         // SAFETY: as above; this puts back what the program set.
         unsafe { libc::umask(now) };
-        LAST.store(now as u32, std::sync::atomic::Ordering::Relaxed);
     }
+    LAST.store(now as u32, Ordering::Relaxed);
     now
 }
 
+/// The umask as `/proc/self/status` says it (Linux 4.7 and later).
+fn from_proc() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let mask = status
+        .lines()
+        .find_map(|line| line.strip_prefix("Umask:"))?;
+    u32::from_str_radix(mask.trim(), 8).ok()
+}
