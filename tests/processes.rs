@@ -83,12 +83,14 @@ fn crashes_are_outcomes_and_the_hub_survives() {
         "fine", "error", "panic", "abort", "exit", "segfault", "hang", "fine",
     ];
     let started = Instant::now();
+    // The timeout only has to end `hang`; it is generous so that, on a loaded machine, no
+    // other task reaches it (this test runs beside many others, each with its spokes).
     let report = Misbehave::list(hows.map(|h| Misbehave::new(h.into()).label(h)))
-        .timeout_per_task(Duration::from_millis(500))
+        .timeout_per_task(Duration::from_secs(2))
         .eval(&mut Pool::processes(2))
         .unwrap();
     assert!(
-        started.elapsed() < Duration::from_secs(5),
+        started.elapsed() < Duration::from_secs(10),
         "{:?}",
         started.elapsed()
     );
