@@ -18,6 +18,7 @@ mod outcome;
 mod parallel_error;
 mod policy;
 mod pool;
+mod reexec;
 mod report;
 mod seat;
 mod spoke;

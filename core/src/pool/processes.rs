@@ -9,8 +9,7 @@ use std::convert::Infallible;
 use std::io::{self, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -21,6 +20,7 @@ use crate::fabric::{Op, Parcel};
 use crate::hub::{Query, Reply, Types};
 use crate::outcome::Crash;
 use crate::pool::threads::{SeatEnd, SeatJob, ThreadSeats};
+use crate::reexec;
 use crate::spoke::SPOKE_ENV;
 use crate::spoke::protocol::{Answer, Ask, FromSpoke, RunOrder, ToSpoke, WireOp};
 use crate::task::{Limits, Task};
@@ -51,41 +51,22 @@ impl SpokeProcess {
     fn start() -> Result<Self, String> {
         let program = std::env::current_exe()
             .map_err(|e| format!("cannot find this program to start it again: {e}"))?;
-        let (hub_end, spoke_end) =
-            UnixStream::pair().map_err(|e| format!("cannot make a socket pair: {e}"))?;
-        let spoke_fd = spoke_end.as_raw_fd();
-        let mut command = Command::new(&program);
-        command
-            .env(SPOKE_ENV, "3")
-            .stdin(Stdio::null())
-            // The spoke runs no `main`: arguments would only confuse a reader of `ps`.
-            .arg0("spm-spoke");
-        // SAFETY: the closure runs in the child between fork and exec and calls only
-        // async-signal-safe functions; it allocates nothing.
-        unsafe {
-            command.pre_exec(move || {
-                // The socket becomes descriptor 3, open across exec.
-                if spoke_fd == 3 {
-                    if libc::fcntl(3, libc::F_SETFD, 0) == -1 {
+        let (child, hub_end) =
+            reexec::start(&program, SPOKE_ENV, "spm-spoke", Stdio::inherit(), || {
+                // SAFETY: system calls on plain values, between fork and exec.
+                unsafe {
+                    // A session of its own, so that killing it kills what it started in its
+                    // group.
+                    if libc::setsid() == -1 {
                         return Err(io::Error::last_os_error());
                     }
-                } else if libc::dup2(spoke_fd, 3) == -1 {
-                    return Err(io::Error::last_os_error());
-                }
-                // A session of its own, so that killing it kills what it started in its group.
-                if libc::setsid() == -1 {
-                    return Err(io::Error::last_os_error());
-                }
-                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
-                    return Err(io::Error::last_os_error());
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                        return Err(io::Error::last_os_error());
+                    }
                 }
                 Ok(())
-            });
-        }
-        let child = command
-            .spawn()
+            })
             .map_err(|e| format!("cannot start `{}` again as a spoke: {e}", program.display()))?;
-        drop(spoke_end);
         let pid = i32::try_from(child.id()).expect("Linux pids fit in an i32");
         // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
         let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };

@@ -23,13 +23,13 @@ pub(crate) mod wire;
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use crate::reexec;
 use identity::Identity;
 use serve::LAUNCHER_ENV;
 use wire::{NotSent, Report, Request};
@@ -151,46 +151,32 @@ fn gone(pid: i32) -> bool {
 
 /// Starts a launcher, with what this process has now, and waits until it says it is ready.
 fn start(identity: Identity) -> io::Result<Launcher> {
-    let (mut ours, theirs) = UnixStream::pair()?;
-    let their_fd = theirs.as_raw_fd();
-    // The running program itself, even if the file it was started from has been replaced.
-    let mut command = Command::new("/proc/self/exe");
-    command
-        .env(LAUNCHER_ENV, "3")
-        // It writes nothing: a pipe this program writes to must not stay open for its sake.
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        // It runs no `main`: arguments would only confuse a reader of `ps`.
-        .arg0("spm-launcher");
-    // SAFETY: the closure runs in the child between fork and exec and makes only system calls
-    // on plain values.
-    unsafe {
-        command.pre_exec(move || {
-            // The socket becomes descriptor 3, open across exec.
-            if their_fd == 3 {
-                if libc::fcntl(3, libc::F_SETFD, 0) == -1 {
+    // The running program itself, even if the file it was started from has been replaced. It
+    // writes nothing: a pipe this program writes to must not stay open for its sake.
+    let (child, mut ours) = reexec::start(
+        std::path::Path::new("/proc/self/exe"),
+        LAUNCHER_ENV,
+        "spm-launcher",
+        Stdio::null(),
+        || {
+            // SAFETY: system calls on plain values, between fork and exec.
+            unsafe {
+                // Nothing else this program has open: the launcher lives as long as the
+                // program, and must not keep open what the program closes.
+                libc::syscall(libc::SYS_close_range, 4_u32, u32::MAX, 0_u32);
+                // Nor keep a directory in use: each command is given its own.
+                if libc::chdir(c"/".as_ptr()) == -1 {
                     return Err(io::Error::last_os_error());
                 }
-            } else if libc::dup2(their_fd, 3) == -1 {
-                return Err(io::Error::last_os_error());
-            }
-            // Nothing else this program has open: the launcher lives as long as the program,
-            // and must not keep open what the program closes.
-            libc::syscall(libc::SYS_close_range, 4_u32, u32::MAX, 0_u32);
-            // Nor keep a directory in use: each command is given its own.
-            if libc::chdir(c"/".as_ptr()) == -1 {
-                return Err(io::Error::last_os_error());
-            }
-            // A session of its own: a terminal's Ctrl-C reaches the program, which decides;
-            // the launcher ends when the program does.
-            if libc::setsid() == -1 {
-                return Err(io::Error::last_os_error());
+                // A session of its own: a terminal's Ctrl-C reaches the program, which
+                // decides; the launcher ends when the program does.
+                if libc::setsid() == -1 {
+                    return Err(io::Error::last_os_error());
+                }
             }
             Ok(())
-        });
-    }
-    let child = command.spawn()?;
-    drop(theirs);
+        },
+    )?;
     let pid = i32::try_from(child.id()).expect("Linux pids fit in an i32");
     ours.set_read_timeout(Some(START_TIMEOUT))?;
     let mut ready = [0_u8; 1];
