@@ -74,6 +74,14 @@ fn a_missing_or_unrunnable_program_is_named() {
         "{error}"
     );
     std::fs::remove_file(&script).unwrap();
+
+    let error = spm::coprocess("echo").arg("a\0b").run().unwrap_err();
+    assert!(
+        error.to_string().ends_with(
+            "cannot pass it a program name, argument or environment variable: it holds a NUL byte"
+        ),
+        "{error}"
+    );
 }
 
 #[test]

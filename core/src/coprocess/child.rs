@@ -140,26 +140,24 @@ pub(crate) fn start(spec: &Coprocess<'_>) -> Result<Started, Cause> {
     let stdout = output(spec.stdout_to.as_deref(), "output")?;
     let stderr = output(spec.stderr_to.as_deref(), "error output")?;
 
-    let program = spec.program.as_bytes().to_vec();
-    let args: Vec<Vec<u8>> = spec.args.iter().map(|a| a.as_bytes().to_vec()).collect();
-    let nul = |_| Cause::Io {
-        what: "cannot pass it a program name, argument or environment variable".into(),
-        error: "it holds a NUL byte".into(),
+    let request = Request {
+        program: spec.program.as_bytes().to_vec(),
+        args: spec.args.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        env: shim::environment(&spec.env),
     };
+    if [&request.program]
+        .into_iter()
+        .chain(&request.args)
+        .chain(&request.env)
+        .any(|bytes| bytes.contains(&0))
+    {
+        return Err(nul_byte());
+    }
     let oom_kills_before = group::oom_kills();
-    let streams = [&stdin, &stdout, &stderr].map(|s| s.theirs.as_fd());
     let launched = if crate::spoke::is_spoke() {
         Err(NotLaunched::NoLauncher)
     } else {
-        let env = shim::environment(&spec.env);
-        // Checked here, where the error can be told as such.
-        shim::Exec::new(&program, &args, Some(&env)).map_err(nul)?;
-        let request = Request {
-            program: program.clone(),
-            args: args.clone(),
-            env,
-        };
-        let [stdin, stdout, stderr] = streams;
+        let [stdin, stdout, stderr] = [&stdin, &stdout, &stderr].map(|s| s.theirs.as_fd());
         launcher::launch(&request, [stdin, stdout, stderr, directory.as_fd()])
     };
     let (pid, watch) = match launched {
@@ -167,10 +165,10 @@ pub(crate) fn start(spec: &Coprocess<'_>) -> Result<Started, Cause> {
         Err(NotLaunched::Failed(e)) => return Err(cause_of(&e)),
         Err(NotLaunched::BadDirectory(e)) => return Err(bad_directory(spec, &e)),
         Err(NotLaunched::NoLauncher) => {
-            let env = (!spec.env.is_empty()).then(|| shim::environment(&spec.env));
-            let exec = shim::Exec::new(&program, &args, env.as_deref()).map_err(nul)?;
+            let exec = shim::Exec::new(&request.program, &request.args, Some(&request.env))
+                .map_err(|_| nul_byte())?;
             fork_shim(
-                spec,
+                &spec.program,
                 exec,
                 [stdin.theirs, stdout.theirs, stderr.theirs],
                 &directory,
@@ -191,14 +189,15 @@ pub(crate) fn start(spec: &Coprocess<'_>) -> Result<Started, Cause> {
 
 /// Forks this process into the command's shim.
 fn fork_shim(
-    spec: &Coprocess<'_>,
+    program: &std::ffi::OsStr,
     exec: shim::Exec,
     streams: [OwnedFd; 3],
     directory: &OwnedFd,
 ) -> Result<(i32, Watch), Cause> {
     let [stdin, stdout, stderr] = streams;
-    // `std` makes the fork and sets the streams and directory; the shim runs the command.
-    let mut command = Command::new(&spec.program);
+    // `std` makes the fork and sets the streams; the shim runs the command (with `exec`, not
+    // `std`).
+    let mut command = Command::new(program);
     command
         .stdin(Stdio::from(stdin))
         .stdout(Stdio::from(stdout))
@@ -287,6 +286,13 @@ fn bad_directory(spec: &Coprocess<'_>, error: &io::Error) -> Cause {
             Some(libc::EACCES) => "permission denied".into(),
             _ => error.to_string(),
         },
+    }
+}
+
+fn nul_byte() -> Cause {
+    Cause::Io {
+        what: "cannot pass it a program name, argument or environment variable".into(),
+        error: "it holds a NUL byte".into(),
     }
 }
 
