@@ -6,22 +6,14 @@
 //! under a shim that ends everything the command starts, with its output captured: the peers
 //! do none of that.
 
+mod common;
+
+use common::best_of;
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spm::Pool;
-
-fn best_of(repeats: usize, mut f: impl FnMut()) -> Duration {
-    (0..repeats)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed()
-        })
-        .min()
-        .expect("at least one repeat")
-}
 
 /// Runs `script` with `sh`, feeding it `lines` lines of input; `None` if it fails.
 fn shell(script: &str, lines: usize) -> Option<()> {

@@ -3,25 +3,17 @@
 //!
 //! Run with `cargo bench --bench processes [-- quick]`.
 
+mod common;
+
+use common::best_of;
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spm::prelude::*;
 
 #[pclosure(coarse_list)]
 fn tiny(_ctx: &Ctx, i: u64) -> Result<u64, TaskError> {
     Ok(black_box(i) ^ 0x5DEE_CE66)
-}
-
-fn best_of(repeats: usize, mut f: impl FnMut()) -> Duration {
-    (0..repeats)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed()
-        })
-        .min()
-        .expect("at least one repeat")
 }
 
 fn main() {

@@ -11,9 +11,12 @@
 //! 3. Barrier round trip: a `fine_general` gang of two crossing 100,000 barriers, against
 //!    `std::sync::Barrier` with two threads.
 
+mod common;
+
+use common::best_of;
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rayon::prelude::*;
 use spm::prelude::*;
@@ -45,18 +48,6 @@ fn barriers(ctx: &Ctx, rounds: u32) -> Result<(), TaskError> {
         ctx.barrier()?;
     }
     Ok(())
-}
-
-/// The best of `repeats` timings of `f`, which the noise of a shared machine only lengthens.
-fn best_of(repeats: usize, mut f: impl FnMut()) -> Duration {
-    (0..repeats)
-        .map(|_| {
-            let started = Instant::now();
-            f();
-            started.elapsed()
-        })
-        .min()
-        .expect("at least one repeat")
 }
 
 fn main() {

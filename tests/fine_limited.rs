@@ -96,40 +96,43 @@ fn asks_wrongly(ctx: &Ctx) -> Result<(), TaskError> {
 
 #[test]
 fn a_request_of_the_wrong_type_is_told_which_types_the_hub_serves() {
-    let report = AsksWrongly::list([AsksWrongly::new()])
-        .serve(|q: String, _hub| q.len())
-        .eval(&mut Pool::serial())
-        .unwrap();
-    let text = report.into_results().unwrap_err().to_string();
-    assert!(
-        text.contains(
-            "the task asked with a `u32`, but the hub serves `alloc::string::String` queries"
-        ),
-        "{text}"
-    );
+    // On process spokes the request and its reply cross the socket tagged by type name.
+    for mut pool in [Pool::serial(), Pool::threads(1), Pool::processes(1)] {
+        let report = AsksWrongly::list([AsksWrongly::new()])
+            .serve(|q: String, _hub| q.len())
+            .eval(&mut pool)
+            .unwrap();
+        let text = report.into_results().unwrap_err().to_string();
+        assert!(
+            text.contains(
+                "the task asked with a `u32`, but the hub serves `alloc::string::String` queries"
+            ),
+            "{pool}: {text}"
+        );
 
-    let report = AsksWrongly::list([AsksWrongly::new()])
-        .serve(|q: u32, _hub| q)
-        .eval(&mut Pool::serial())
-        .unwrap();
-    let text = report.into_results().unwrap_err().to_string();
-    assert!(
-        text.contains(
-            "the hub replies with a `u32`, not the `alloc::string::String` this task asked for"
-        ),
-        "{text}"
-    );
+        let report = AsksWrongly::list([AsksWrongly::new()])
+            .serve(|q: u32, _hub| q)
+            .eval(&mut pool)
+            .unwrap();
+        let text = report.into_results().unwrap_err().to_string();
+        assert!(
+            text.contains(
+                "the hub replies with a `u32`, not the `alloc::string::String` this task asked for"
+            ),
+            "{pool}: {text}"
+        );
 
-    let report = AsksWrongly::list([AsksWrongly::new()])
-        .eval(&mut Pool::serial())
-        .unwrap();
-    let text = report.into_results().unwrap_err().to_string();
-    assert!(
-        text.contains(
-            "this manager serves no requests: give it a handler with `.serve(|query, hub| reply)`"
-        ),
-        "{text}"
-    );
+        let report = AsksWrongly::list([AsksWrongly::new()])
+            .eval(&mut pool)
+            .unwrap();
+        let text = report.into_results().unwrap_err().to_string();
+        assert!(
+            text.contains(
+                "this manager serves no requests: give it a handler with `.serve(|query, hub| reply)`"
+            ),
+            "{pool}: {text}"
+        );
+    }
 }
 
 /// What the first, timed-out incarnation saw when its reply and its write were refused.

@@ -493,27 +493,6 @@ fn fine_limited_tasks_ask_their_hub_from_process_spokes() {
 }
 
 #[pclosure(fine_limited)]
-fn mistyped(ctx: &Ctx) -> Result<(), TaskError> {
-    let error = ctx.request::<u32, String>(1).unwrap_err();
-    Err(error)
-}
-
-#[test]
-fn a_request_of_the_wrong_type_is_told_so_across_processes() {
-    let report = Mistyped::list([Mistyped::new()])
-        .serve(|q: String, _hub| q)
-        .eval(&mut Pool::processes(1))
-        .unwrap();
-    let text = report.into_results().unwrap_err().to_string();
-    assert!(
-        text.contains(
-            "the task asked with a `u32`, but the hub serves `alloc::string::String` queries"
-        ),
-        "{text}"
-    );
-}
-
-#[pclosure(fine_limited)]
 fn slow_to_answer(ctx: &Ctx) -> Result<u32, TaskError> {
     let reply: Result<u32, TaskError> = ctx.request(ctx.attempt());
     // An incarnation that ended while the hub answered gets no answer, and cannot write.
