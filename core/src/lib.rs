@@ -13,6 +13,7 @@ mod fabric;
 mod farm;
 mod gang;
 mod hub;
+pub mod kernel;
 mod manager;
 mod outcome;
 mod parallel_error;
