@@ -45,6 +45,7 @@ pub use spm_macros::pclosure;
 
 /// Everything a task author needs: `use spm::prelude::*;`.
 pub mod prelude {
+    pub use spm_core::kernel::{GpuPool, Kernel, KernelError, Target};
     pub use spm_core::{
         CoarseList, CoarseRace, CoarseSingleton, Ctx, FineGeneral, FineLimited, Hub, Manager,
         Outcome, ParallelError, Policy, Pool, Report, TaskError,

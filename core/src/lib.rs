@@ -45,6 +45,7 @@ pub use whiteboard::{Whiteboard, WhiteboardSnapshot};
 /// What the code `#[pclosure]` generates names, and nothing else. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::kernel::__private as kernel;
     pub use crate::spoke::{TASKS, TaskEntry};
     pub use crate::task::TaskMeta;
     pub use crate::wire::{Codec, NotSerde, Probe, ViaSerde};

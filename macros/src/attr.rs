@@ -15,11 +15,17 @@ pub(crate) struct Args {
     pub(crate) policy: Option<Ident>,
     /// Path to the `spm` crate.
     pub(crate) krate: Path,
+    /// `targets(serial, cores, gpu)`: the function is a kernel (see `kernel`).
+    pub(crate) targets: Option<(Ident, Vec<Ident>)>,
+    /// `workgroup(256)`, as written.
+    pub(crate) workgroup: Option<(Ident, syn::Expr)>,
 }
 
 pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Args {
     let mut policy_name: Option<Ident> = None;
     let mut krate: Option<Path> = None;
+    let mut targets: Option<(Ident, Vec<Ident>)> = None;
+    let mut workgroup: Option<(Ident, syn::Expr)> = None;
     let parser = |input: ParseStream| -> syn::Result<()> {
         while !input.is_empty() {
             if input.peek(Token![crate]) {
@@ -32,7 +38,33 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Args {
                 krate = Some(path);
             } else {
                 let name = input.call(Ident::parse_any)?;
-                if input.peek(Token![=]) {
+                if input.peek(syn::token::Paren) {
+                    let content;
+                    syn::parenthesized!(content in input);
+                    match name.to_string().as_str() {
+                        "targets" => {
+                            let list = content.parse_terminated(Ident::parse_any, Token![,])?;
+                            if targets.is_some() {
+                                errors.spanned(&name, "`targets` is given twice: keep one");
+                            }
+                            targets = Some((name, list.into_iter().collect()));
+                        }
+                        "workgroup" => {
+                            let size: syn::Expr = content.parse()?;
+                            if workgroup.is_some() {
+                                errors.spanned(&name, "`workgroup` is given twice: keep one");
+                            }
+                            workgroup = Some((name, size));
+                        }
+                        _ => {
+                            errors.spanned(
+                                &name,
+                                format!("unknown option `{name}(..)`: a kernel takes `targets(serial, cores, gpu)` and, under `fine_general`, `workgroup(N)`"),
+                            );
+                            content.parse::<TokenStream>()?;
+                        }
+                    }
+                } else if input.peek(Token![=]) {
                     errors.spanned(
                         &name,
                         format!(
@@ -86,5 +118,7 @@ pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Args {
     Args {
         policy,
         krate: krate.unwrap_or_else(|| syn::parse_quote!(::spm)),
+        targets,
+        workgroup,
     }
 }

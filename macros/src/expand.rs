@@ -30,6 +30,9 @@ pub(crate) fn pclosure(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#errors #item);
         }
     };
+    if args.targets.is_some() || args.workgroup.is_some() {
+        return crate::kernel::pclosure(item, &args, errors);
+    }
     let task = model::build(item, &mut errors);
     if task.has_receiver {
         // A method sits in an `impl` block, where no struct can go: keep the method, with its

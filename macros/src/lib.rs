@@ -10,6 +10,7 @@ mod attr;
 mod errors;
 mod expand;
 mod fallback;
+mod kernel;
 mod model;
 mod policy;
 

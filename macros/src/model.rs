@@ -431,7 +431,7 @@ fn check_output(sig: &Signature, errors: &mut Errors) -> Option<Type> {
 }
 
 /// `edge_detect` → `EdgeDetect`.
-fn upper_camel(name: &Ident) -> String {
+pub(crate) fn upper_camel(name: &Ident) -> String {
     let name = name.to_string();
     let name = name.strip_prefix("r#").unwrap_or(&name);
     let mut out = String::with_capacity(name.len());

@@ -139,3 +139,41 @@ fn as_bytes_mut<T: Plain>(values: &mut [T]) -> &mut [u8] {
         std::slice::from_raw_parts_mut(values.as_mut_ptr().cast(), std::mem::size_of_val(values))
     }
 }
+
+macro_rules! arg_from {
+    ($($ty:ty => $variant:ident),*) => {$(
+        impl From<$ty> for Arg<'_> {
+            fn from(value: $ty) -> Self {
+                Arg::$variant(value)
+            }
+        }
+        impl<'a> From<&'a [$ty]> for Arg<'a> {
+            fn from(values: &'a [$ty]) -> Self {
+                Arg::In(Buf::$variant(values))
+            }
+        }
+        impl<'a> From<&'a mut [$ty]> for Arg<'a> {
+            fn from(values: &'a mut [$ty]) -> Self {
+                Arg::Out(BufMut::$variant(values))
+            }
+        }
+        impl<'a> From<&'a Vec<$ty>> for Arg<'a> {
+            fn from(values: &'a Vec<$ty>) -> Self {
+                Arg::In(Buf::$variant(values))
+            }
+        }
+        impl<'a> From<&'a mut Vec<$ty>> for Arg<'a> {
+            fn from(values: &'a mut Vec<$ty>) -> Self {
+                Arg::Out(BufMut::$variant(values))
+            }
+        }
+    )*};
+}
+
+arg_from!(f32 => F32, i32 => I32, u32 => U32);
+
+impl From<bool> for Arg<'_> {
+    fn from(value: bool) -> Self {
+        Arg::Bool(value)
+    }
+}

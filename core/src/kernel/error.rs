@@ -23,7 +23,9 @@ pub enum KernelError {
     },
     /// The device's compiler rejected the generated source: a defect of spm, to be reported
     /// with the source and the log.
-    #[error("{target} rejected the code generated for kernel `{kernel}` (a defect of spm; please report it with this message): {log}")]
+    #[error(
+        "{target} rejected the code generated for kernel `{kernel}` (a defect of spm; please report it with this message): {log}"
+    )]
     Rejected {
         /// The kernel.
         kernel: &'static str,
@@ -33,7 +35,9 @@ pub enum KernelError {
         log: String,
     },
     /// The kernel's work-group is larger than the device takes.
-    #[error("kernel `{kernel}` declares work-groups of {size} invocations, but {device} takes at most {limit}: declare `workgroup({limit})` or less")]
+    #[error(
+        "kernel `{kernel}` declares work-groups of {size} invocations, but {device} takes at most {limit}: declare `workgroup({limit})` or less"
+    )]
     GroupTooLarge {
         /// The kernel.
         kernel: &'static str,
@@ -45,7 +49,9 @@ pub enum KernelError {
         device: String,
     },
     /// The kernel's shared arrays need more memory than the device gives a work-group.
-    #[error("kernel `{kernel}` needs {bytes} bytes of work-group memory, but {device} gives at most {limit}: make its shared arrays smaller")]
+    #[error(
+        "kernel `{kernel}` needs {bytes} bytes of work-group memory, but {device} gives at most {limit}: make its shared arrays smaller"
+    )]
     SharedTooLarge {
         /// The kernel.
         kernel: &'static str,
@@ -57,7 +63,9 @@ pub enum KernelError {
         device: String,
     },
     /// The launch asks for more invocations than a kernel index can count.
-    #[error("a launch of kernel `{kernel}` asks for {asked} {unit}; at most {limit} fit a 32-bit index: split the work into several launches")]
+    #[error(
+        "a launch of kernel `{kernel}` asks for {asked} {unit}; at most {limit} fit a 32-bit index: split the work into several launches"
+    )]
     LaunchTooLarge {
         /// The kernel.
         kernel: &'static str,
@@ -69,7 +77,10 @@ pub enum KernelError {
         limit: u64,
     },
     /// A slice argument is too long for a 32-bit index.
-    #[error("argument `{name}` of kernel `{kernel}` has {len} elements; a kernel indexes with u32, so at most {} fit", u32::MAX)]
+    #[error(
+        "argument `{name}` of kernel `{kernel}` has {len} elements; a kernel indexes with u32, so at most {} fit",
+        u32::MAX
+    )]
     SliceTooLong {
         /// The kernel.
         kernel: &'static str,
@@ -80,7 +91,9 @@ pub enum KernelError {
     },
     /// An invocation indexed an array out of its bounds; the access did nothing (a read gave
     /// zero), and the launch's results are not to be trusted.
-    #[error("kernel `{kernel}` on {target}: invocation {invocation} indexed `{array}[{index}]`, but `{array}` has {len} elements: guard the access with `if i < {array}.len()`")]
+    #[error(
+        "kernel `{kernel}` on {target}: invocation {invocation} indexed `{array}[{index}]`, but `{array}` has {len} elements: guard the access with `if i < {array}.len()`"
+    )]
     OutOfBounds {
         /// The kernel.
         kernel: &'static str,
@@ -98,8 +111,28 @@ pub enum KernelError {
     /// Targets of a heterogeneous check gave different results.
     #[error("{0}")]
     Disagree(Box<Disagreement>),
+    /// The kernel does not declare the target it was launched on.
+    #[error(
+        "kernel `{kernel}` does not declare the target {target}: add it to `targets(..)` in its `#[pclosure]`"
+    )]
+    TargetNotDeclared {
+        /// The kernel.
+        kernel: &'static str,
+        /// The target.
+        target: String,
+    },
+    /// The target cannot run kernels as it is.
+    #[error("{target} cannot run a kernel: {why}")]
+    Unusable {
+        /// The target.
+        target: String,
+        /// Why.
+        why: String,
+    },
     /// A check was asked of fewer than two targets.
-    #[error("a check compares targets: give it at least two (for example serial and cores), {given} given")]
+    #[error(
+        "a check compares targets: give it at least two (for example serial and cores), {given} given"
+    )]
     TooFewTargets {
         /// How many were given.
         given: usize,

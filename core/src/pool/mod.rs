@@ -21,6 +21,8 @@ use threads::ThreadSeats;
 /// abandoned thread, stuck in a task past its deadline, exits on its own when the task returns).
 pub struct Pool {
     pub(crate) spokes: Spokes,
+    /// The `Cores` target's threads, for kernels: started at the first launch.
+    kernel_threads: std::sync::OnceLock<Result<rayon::ThreadPool, String>>,
 }
 
 pub(crate) enum Spokes {
@@ -41,9 +43,7 @@ impl Pool {
     ///   and the task marked `TimedOut`); `ctx.is_cancelled()` turns true at the deadline, so a
     ///   task that checks it can stop in time.
     pub fn serial() -> Self {
-        Self {
-            spokes: Spokes::Serial,
-        }
+        Self::with(Spokes::Serial)
     }
 
     /// Runs tasks on `spokes` threads of this process, started when a manager first needs them
@@ -56,9 +56,7 @@ impl Pool {
     /// `Pool::threads(0)` is a pool that can supply no spoke: a manager evaluated on it fails
     /// at once with [`ErrorKind::NoSpokes`](crate::ErrorKind::NoSpokes).
     pub fn threads(spokes: usize) -> Self {
-        Self {
-            spokes: Spokes::Threads(ThreadSeats::new(spokes, "spm-spoke")),
-        }
+        Self::with(Spokes::Threads(ThreadSeats::new(spokes, "spm-spoke")))
     }
 
     /// Runs tasks on `spokes` processes: this very program, started again, each serving one
@@ -75,14 +73,38 @@ impl Pool {
     /// whiteboard, requests), and `fine_general` members reach their gang through it (messages,
     /// collectives, hub pushes), all over the spoke's socket. Linux only.
     pub fn processes(spokes: usize) -> Self {
-        Self {
-            spokes: Spokes::Processes(ThreadSeats::new(spokes, "spm-proxy")),
-        }
+        Self::with(Spokes::Processes(ThreadSeats::new(spokes, "spm-proxy")))
     }
 
     /// [`Pool::threads`] with one spoke per core this process may use.
     pub fn cores() -> Self {
         Self::threads(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+
+    fn with(spokes: Spokes) -> Self {
+        Self {
+            spokes,
+            kernel_threads: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The threads that run kernels launched on this pool (the `Cores` target), as many as
+    /// the pool has spokes.
+    pub(crate) fn kernel_threads(&self) -> Result<&rayon::ThreadPool, String> {
+        let size = self.size();
+        self.kernel_threads
+            .get_or_init(|| {
+                if size == 0 {
+                    return Err("the pool has no spoke (`Pool::threads(0)`)".to_string());
+                }
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(size)
+                    .thread_name(|i| format!("spm-core-{i}"))
+                    .build()
+                    .map_err(|e| format!("its threads could not start: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// How many spokes the pool can supply at once.

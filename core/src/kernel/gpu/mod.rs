@@ -1,7 +1,10 @@
 //! GPUs: the `Gpu` target of kernels, on CUDA or on wgpu (Vulkan).
 
 mod backend;
+mod cuda;
+mod pool;
+mod wgpu;
 
-#[allow(unused_imports)]
 pub(crate) use backend::Backend;
 pub use backend::{GpuRun, GpuTimes};
+pub use pool::GpuPool;

@@ -1,0 +1,113 @@
+//! Kernels: one body, three targets, the same results.
+
+use spm::kernel::KernelError;
+use spm::prelude::*;
+
+#[pclosure(coarse_list, targets(serial, cores, gpu))]
+fn saxpy(ctx: &Ctx, a: f32, xs: &[f32], ys: &mut [f32]) {
+    let i = ctx.rank();
+    if i < ys.len() {
+        ys[i] = a * xs[i] + ys[i];
+    }
+}
+
+#[pclosure(fine_general, workgroup(64), targets(serial, cores, gpu))]
+fn block_sum(ctx: &Ctx, xs: &[f32], sums: &mut [f32]) {
+    let tile = ctx.shared::<f32, 64>();
+    let r = ctx.rank();
+    let i = ctx.group() * ctx.size() + r;
+    let mut v = 0.0;
+    if i < xs.len() {
+        v = xs[i];
+    }
+    tile[r] = v;
+    ctx.barrier();
+    let mut stride = ctx.size() / 2;
+    while stride > 0 {
+        if r < stride {
+            tile[r] += tile[r + stride];
+        }
+        ctx.barrier();
+        stride /= 2;
+    }
+    if r == 0 {
+        sums[ctx.group()] = tile[0];
+    }
+}
+
+fn gpu() -> Option<GpuPool> {
+    match Pool::gpu() {
+        Ok(gpu) => Some(gpu),
+        Err(e) if std::env::var_os("SPM_NO_GPU_TESTS").is_some() => {
+            eprintln!("skipping the GPU: {e}");
+            None
+        }
+        Err(e) => panic!("{e} (set SPM_NO_GPU_TESTS=1 to run without a GPU)"),
+    }
+}
+
+#[test]
+fn saxpy_agrees_on_every_target() {
+    let n = 10_000;
+    let xs: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
+    let mut ys: Vec<f32> = (0..n).map(|i| 1.0 / (1.0 + i as f32)).collect();
+    let expected: Vec<f32> = xs.iter().zip(&ys).map(|(x, y)| 2.5 * x + y).collect();
+    let serial = Pool::serial();
+    let cores = Pool::threads(2);
+    let mut targets: Vec<&dyn Target> = vec![&serial, &cores];
+    let gpu = gpu();
+    if let Some(gpu) = &gpu {
+        targets.push(gpu);
+    }
+    let report = Saxpy::over(n)
+        .tolerance(0)
+        .check(&targets, (2.5, &xs, &mut ys))
+        .unwrap();
+    assert_eq!(report.runs.len(), targets.len());
+    assert_eq!(ys, expected);
+}
+
+#[test]
+fn a_work_group_reduction_agrees_on_every_target() {
+    let n = 100_000usize;
+    let xs: Vec<f32> = (0..n).map(|i| ((i % 7) as f32) * 0.25).collect();
+    let groups = n.div_ceil(64);
+    let mut sums = vec![0.0f32; groups];
+    let serial = Pool::serial();
+    let cores = Pool::threads(2);
+    let mut targets: Vec<&dyn Target> = vec![&serial, &cores];
+    let gpu = gpu();
+    if let Some(gpu) = &gpu {
+        targets.push(gpu);
+    }
+    BlockSum::groups(groups)
+        .tolerance(0)
+        .check(&targets, (&xs, &mut sums))
+        .unwrap();
+    let total: f64 = sums.iter().map(|&s| f64::from(s)).sum();
+    let expected: f64 = xs.iter().map(|&x| f64::from(x)).sum();
+    assert!(
+        (total - expected).abs() < 1e-3 * expected,
+        "{total} vs {expected}"
+    );
+}
+
+#[test]
+fn an_index_out_of_bounds_is_an_error_naming_the_array() {
+    let xs = vec![1.0f32; 10];
+    let mut ys = vec![0.0f32; 5];
+    let err = Saxpy::over(10).run(&Pool::serial(), (1.0, &xs, &mut ys));
+    // saxpy guards with ys.len(), so this is fine...
+    assert!(err.is_ok());
+    let err = BlockSum::groups(2)
+        .run(&Pool::serial(), (&xs, &mut ys[..1]))
+        .unwrap_err();
+    match err {
+        KernelError::OutOfBounds {
+            array, index, len, ..
+        } => {
+            assert_eq!((array, index, len), ("sums", 1, 1));
+        }
+        other => panic!("{other}"),
+    }
+}
