@@ -35,15 +35,32 @@ fn block_sum(ctx: &Ctx, xs: &[f32], sums: &mut [f32]) {
     }
 }
 
-fn gpu() -> Option<GpuPool> {
-    match Pool::gpu() {
-        Ok(gpu) => Some(gpu),
-        Err(e) if std::env::var_os("SPM_NO_GPU_TESTS").is_some() => {
-            eprintln!("skipping the GPU: {e}");
-            None
+/// The GPU targets: `Pool::gpu()`'s choice, or with `SPM_GPU_ALL=1` every backend that opens
+/// (CUDA and Vulkan on an NVIDIA machine). No GPU fails the test unless `SPM_NO_GPU_TESTS=1`.
+fn gpus() -> Vec<GpuPool> {
+    let found: Vec<Result<GpuPool, KernelError>> = if std::env::var_os("SPM_GPU_ALL").is_some() {
+        vec![Pool::gpu_cuda(0), Pool::gpu_vulkan()]
+    } else {
+        vec![Pool::gpu()]
+    };
+    let mut gpus = Vec::new();
+    let mut why = Vec::new();
+    for gpu in found {
+        match gpu {
+            Ok(gpu) => {
+                eprintln!("GPU target: {}", gpu.describe());
+                gpus.push(gpu)
+            }
+            Err(e) => why.push(e.to_string()),
         }
-        Err(e) => panic!("{e} (set SPM_NO_GPU_TESTS=1 to run without a GPU)"),
     }
+    if gpus.is_empty() && std::env::var_os("SPM_NO_GPU_TESTS").is_none() {
+        panic!(
+            "{} (set SPM_NO_GPU_TESTS=1 to run without a GPU)",
+            why.join("; ")
+        );
+    }
+    gpus
 }
 
 #[test]
@@ -54,11 +71,9 @@ fn saxpy_agrees_on_every_target() {
     let expected: Vec<f32> = xs.iter().zip(&ys).map(|(x, y)| 2.5 * x + y).collect();
     let serial = Pool::serial();
     let cores = Pool::threads(2);
+    let gpus = gpus();
     let mut targets: Vec<&dyn Target> = vec![&serial, &cores];
-    let gpu = gpu();
-    if let Some(gpu) = &gpu {
-        targets.push(gpu);
-    }
+    targets.extend(gpus.iter().map(|g| g as &dyn Target));
     let report = Saxpy::over(n)
         .tolerance(0)
         .check(&targets, (2.5, &xs, &mut ys))
@@ -75,11 +90,9 @@ fn a_work_group_reduction_agrees_on_every_target() {
     let mut sums = vec![0.0f32; groups];
     let serial = Pool::serial();
     let cores = Pool::threads(2);
+    let gpus = gpus();
     let mut targets: Vec<&dyn Target> = vec![&serial, &cores];
-    let gpu = gpu();
-    if let Some(gpu) = &gpu {
-        targets.push(gpu);
-    }
+    targets.extend(gpus.iter().map(|g| g as &dyn Target));
     BlockSum::groups(groups)
         .tolerance(0)
         .check(&targets, (&xs, &mut sums))
