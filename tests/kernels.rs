@@ -1,5 +1,8 @@
 //! Kernels: one body, three targets, the same results.
 
+mod common;
+
+use common::on_every_target;
 use spm::kernel::KernelError;
 use spm::prelude::*;
 
@@ -35,50 +38,19 @@ fn block_sum(ctx: &Ctx, xs: &[f32], sums: &mut [f32]) {
     }
 }
 
-/// The GPU targets: `Pool::gpu()`'s choice, or with `SPM_GPU_ALL=1` every backend that opens
-/// (CUDA and Vulkan on an NVIDIA machine). No GPU fails the test unless `SPM_NO_GPU_TESTS=1`.
-fn gpus() -> Vec<GpuPool> {
-    let found: Vec<Result<GpuPool, KernelError>> = if std::env::var_os("SPM_GPU_ALL").is_some() {
-        vec![Pool::gpu_cuda(0), Pool::gpu_vulkan()]
-    } else {
-        vec![Pool::gpu()]
-    };
-    let mut gpus = Vec::new();
-    let mut why = Vec::new();
-    for gpu in found {
-        match gpu {
-            Ok(gpu) => {
-                eprintln!("GPU target: {}", gpu.describe());
-                gpus.push(gpu)
-            }
-            Err(e) => why.push(e.to_string()),
-        }
-    }
-    if gpus.is_empty() && std::env::var_os("SPM_NO_GPU_TESTS").is_none() {
-        panic!(
-            "{} (set SPM_NO_GPU_TESTS=1 to run without a GPU)",
-            why.join("; ")
-        );
-    }
-    gpus
-}
-
 #[test]
 fn saxpy_agrees_on_every_target() {
     let n = 10_000;
     let xs: Vec<f32> = (0..n).map(|i| i as f32 * 0.5).collect();
     let mut ys: Vec<f32> = (0..n).map(|i| 1.0 / (1.0 + i as f32)).collect();
     let expected: Vec<f32> = xs.iter().zip(&ys).map(|(x, y)| 2.5 * x + y).collect();
-    let serial = Pool::serial();
-    let cores = Pool::threads(2);
-    let gpus = gpus();
-    let mut targets: Vec<&dyn Target> = vec![&serial, &cores];
-    targets.extend(gpus.iter().map(|g| g as &dyn Target));
-    let report = Saxpy::over(n)
-        .tolerance(0)
-        .check(&targets, (2.5, &xs, &mut ys))
-        .unwrap();
-    assert_eq!(report.runs.len(), targets.len());
+    on_every_target(|targets| {
+        let report = Saxpy::over(n)
+            .tolerance(0)
+            .check(targets, (2.5, &xs, &mut ys))
+            .unwrap();
+        assert_eq!(report.runs.len(), targets.len());
+    });
     assert_eq!(ys, expected);
 }
 
@@ -88,15 +60,12 @@ fn a_work_group_reduction_agrees_on_every_target() {
     let xs: Vec<f32> = (0..n).map(|i| ((i % 7) as f32) * 0.25).collect();
     let groups = n.div_ceil(64);
     let mut sums = vec![0.0f32; groups];
-    let serial = Pool::serial();
-    let cores = Pool::threads(2);
-    let gpus = gpus();
-    let mut targets: Vec<&dyn Target> = vec![&serial, &cores];
-    targets.extend(gpus.iter().map(|g| g as &dyn Target));
-    BlockSum::groups(groups)
-        .tolerance(0)
-        .check(&targets, (&xs, &mut sums))
-        .unwrap();
+    on_every_target(|targets| {
+        BlockSum::groups(groups)
+            .tolerance(0)
+            .check(targets, (&xs, &mut sums))
+            .unwrap();
+    });
     let total: f64 = sums.iter().map(|&s| f64::from(s)).sum();
     let expected: f64 = xs.iter().map(|&x| f64::from(x)).sum();
     assert!(

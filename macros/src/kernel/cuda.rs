@@ -101,22 +101,18 @@ impl Cuda<'_> {
                 KParamKind::Value(ty) => params.push(format!("{} {name}", cty(ty))),
             }
         }
-        let _ = writeln!(
-            self.out,
-            "\nextern \"C\" __global__ void spm_main({}) {{",
-            params.join(", ")
-        );
-        for name in bools {
-            let _ = writeln!(self.out, "    const bool {name} = {name}_word != 0u;");
-        }
-        let _ = writeln!(
-            self.out,
-            "    const unsigned spm_group = spm_base + blockIdx.x;"
-        );
         if self.fine {
             let _ = writeln!(
                 self.out,
-                "    if (spm_group >= spm_total) return;\n    const unsigned spm_inv = spm_group * {size}u + threadIdx.x;"
+                "\nextern \"C\" __global__ void spm_main({}) {{",
+                params.join(", ")
+            );
+            for name in &bools {
+                let _ = writeln!(self.out, "    const bool {name} = {name}_word != 0u;");
+            }
+            let _ = writeln!(
+                self.out,
+                "    const unsigned spm_group = spm_base + blockIdx.x;\n    if (spm_group >= spm_total) return;\n    const unsigned spm_inv = spm_group * {size}u + threadIdx.x;"
             );
             for (j, s) in k.shared.iter().enumerate() {
                 let _ = writeln!(
@@ -133,10 +129,36 @@ impl Cuda<'_> {
                 self.out.push_str("    __syncthreads();\n");
             }
         } else {
+            // One invocation is a function, called for each rank the thread strides over;
+            // `return` in the body ends that invocation only.
+            let mut inner: Vec<String> = params.clone();
+            let mut names: Vec<String> = params.iter().map(|p| last_word(p)).collect();
+            for name in &bools {
+                if let Some(slot) = inner
+                    .iter()
+                    .position(|p| p.ends_with(&format!("{name}_word")))
+                {
+                    inner[slot] = format!("bool {name}");
+                    names[slot] = format!("{name}_word != 0u");
+                }
+            }
+            inner.remove(0);
+            names.remove(0);
             let _ = writeln!(
                 self.out,
-                "    const unsigned spm_rank = spm_group * {size}u + threadIdx.x;\n    if (spm_rank >= spm_total) return;\n    const unsigned spm_inv = spm_rank;"
+                "\n__device__ __forceinline__ void spm_invocation(const unsigned spm_rank, {}) {{\n    const unsigned spm_inv = spm_rank;",
+                inner.join(", ")
             );
+            let body = &self.k.body;
+            self.block(body);
+            self.out.push_str("}\n");
+            let _ = writeln!(
+                self.out,
+                "\nextern \"C\" __global__ void spm_main({}) {{\n    const unsigned spm_stride = gridDim.x * {size}u;\n    for (unsigned spm_rank = (spm_base + blockIdx.x) * {size}u + threadIdx.x; spm_rank < spm_total; spm_rank += spm_stride) {{\n        spm_invocation(spm_rank, {});\n        if (spm_total - spm_rank <= spm_stride) break;\n    }}\n}}",
+                params.join(", "),
+                names.join(", ")
+            );
+            return;
         }
         let body = &self.k.body;
         self.block(body);
@@ -345,6 +367,15 @@ impl Cuda<'_> {
             },
         }
     }
+}
+
+/// The name a C parameter declaration declares.
+fn last_word(declaration: &str) -> String {
+    declaration
+        .rsplit(' ')
+        .next()
+        .unwrap_or(declaration)
+        .to_string()
 }
 
 fn math_name(f: MathFn) -> &'static str {

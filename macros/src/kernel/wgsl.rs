@@ -114,6 +114,18 @@ fn spm_rem_i32(a: i32, b: i32) -> i32 {\n\
     if (b == 0i || (a == -2147483647i - 1i && b == -1i)) { return 0i; }\n\
     return a % b;\n\
 }\n\
+// Rust's saturating conversions (WGSL's own clamp below the bound).\n\
+fn spm_f32_to_i32(x: f32) -> i32 {\n\
+    if (x >= 2147483648.0f) { return 2147483647i; }\n\
+    if (x <= -2147483648.0f) { return -2147483647i - 1i; }\n\
+    if (x == x) { return i32(x); }\n\
+    return 0i;\n\
+}\n\
+fn spm_f32_to_u32(x: f32) -> u32 {\n\
+    if (x >= 4294967296.0f) { return 4294967295u; }\n\
+    if (x > 0.0f) { return u32(x); }\n\
+    return 0u;\n\
+}\n\
 fn spm_div_u32(a: u32, b: u32) -> u32 {\n\
     if (b == 0u) { return a; }\n\
     return a / b;\n\
@@ -333,7 +345,11 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
                 let operand = self.tys[a.ty];
                 binary(*op, operand, &self.expr(a), &self.expr(b))
             }
-            ExprKind::Cast(e, to) => format!("{}({})", wty(*to), self.expr(e)),
+            ExprKind::Cast(e, to) => match (self.tys[e.ty], to) {
+                (Ty::F32, Ty::I32) => format!("spm_f32_to_i32({})", self.expr(e)),
+                (Ty::F32, Ty::U32) => format!("spm_f32_to_u32({})", self.expr(e)),
+                _ => format!("{}({})", wty(*to), self.expr(e)),
+            },
             ExprKind::Math(f, args) => {
                 let args: Vec<String> = args.iter().map(|a| self.expr(a)).collect();
                 match f {

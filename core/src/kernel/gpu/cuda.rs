@@ -22,6 +22,8 @@ use crate::kernel::spec::{KernelSpec, Param, Scalar};
 
 /// The most blocks a grid's x dimension takes on every device of compute capability 3.0 on.
 const MAX_GRID_BLOCKS: u32 = (1 << 31) - 1;
+/// Blocks per multiprocessor in a coarse kernel's striding grid.
+const STRIDE_BLOCKS_PER_SM: u32 = 8;
 
 /// One CUDA device, with the kernels compiled for it.
 pub(crate) struct CudaBackend {
@@ -32,6 +34,9 @@ pub(crate) struct CudaBackend {
     max_shared_bytes: u32,
     /// Blocks per grid; a launch of more work-groups is split into several grids.
     max_grid: u32,
+    /// Blocks of a coarse kernel's one grid, which strides over the invocations: enough to
+    /// fill every multiprocessor, few enough that each thread runs many invocations.
+    stride_grid: u32,
     /// Compiled kernels, keyed by the address of their `&'static KernelSpec`.
     functions: Mutex<HashMap<usize, CudaFunction>>,
 }
@@ -153,6 +158,11 @@ impl CudaBackend {
             "reading the largest grid",
         )?
         .clamp(1, MAX_GRID_BLOCKS);
+        let multiprocessors = attribute(
+            CUdevice_attribute::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+            "reading the number of multiprocessors",
+        )?
+        .max(1);
         Ok(CudaBackend {
             ctx,
             name,
@@ -160,6 +170,7 @@ impl CudaBackend {
             max_threads_per_block,
             max_shared_bytes,
             max_grid,
+            stride_grid: multiprocessors.saturating_mul(STRIDE_BLOCKS_PER_SM),
             functions: Mutex::new(HashMap::new()),
         })
     }
@@ -310,6 +321,12 @@ impl CudaBackend {
         let mut first = 0u32;
         while first < groups {
             let blocks = (groups - first).min(self.max_grid);
+            // A coarse kernel's grid strides over all its invocations (see `KernelSpec`).
+            let blocks = if spec.fine {
+                blocks
+            } else {
+                blocks.min(self.stride_grid)
+            };
             let config = LaunchConfig {
                 grid_dim: (blocks, 1, 1),
                 block_dim: (spec.group_size, 1, 1),
@@ -330,6 +347,9 @@ impl CudaBackend {
                 "launching kernel `{}` ({blocks} work-groups from {first})",
                 spec.name
             )))?;
+            if !spec.fine {
+                break;
+            }
             first += blocks;
         }
         let end = stream
@@ -573,25 +593,25 @@ mod tests {
         cuda: r#"
 extern "C" __global__ void spm_main(unsigned base, unsigned total, unsigned* fault,
         const float* xs, unsigned xs_len, float* ys, unsigned ys_len, float a, unsigned negate) {
-    unsigned i = (base + blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i >= total) return;
-    if (i >= xs_len || i >= ys_len) {
-        if (atomicCAS(&fault[0], 0u, i >= xs_len ? 1u : 2u) == 0u) {
-            fault[1] = i;
-            fault[2] = i;
+    for (unsigned i = (base + blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += gridDim.x * blockDim.x) {
+        if (i >= xs_len || i >= ys_len) {
+            if (atomicCAS(&fault[0], 0u, i >= xs_len ? 1u : 2u) == 0u) {
+                fault[1] = i;
+                fault[2] = i;
+            }
+            continue;
         }
-        return;
+        float y = a * xs[i] + ys[i];
+        ys[i] = negate ? -y : y;
     }
-    float y = a * xs[i] + ys[i];
-    ys[i] = negate ? -y : y;
 }
 "#,
     };
 
     #[test]
-    fn saxpy_over_several_grids_matches_the_cpu() {
+    fn saxpy_strides_over_a_small_grid_and_matches_the_cpu() {
         let Some(mut backend) = gpu() else { return };
-        // 16 work-groups of 64, at most 3 per grid: 6 grids.
+        // 16 work-groups of 64 run by one grid of 3 blocks, striding.
         backend.max_grid = 3;
         let n = 1000;
         let xs: Vec<f32> = (0..n).map(|i| i as f32 * 0.37 - 11.0).collect();
