@@ -292,7 +292,7 @@ fn a_group_scan_with_barriers_in_a_loop_agrees() {
             .check(targets, (&xs, &mut out, &mut flags))
             .unwrap();
     });
-    for g in 0..groups {
+    for (g, &flag) in flags.iter().enumerate() {
         let mut sum = 0;
         for r in 0..32 {
             let i = g * 32 + r;
@@ -301,7 +301,7 @@ fn a_group_scan_with_barriers_in_a_loop_agrees() {
                 assert_eq!(out[i], sum, "group {g}, rank {r}");
             }
         }
-        assert_eq!(flags[g], groups as i32);
+        assert_eq!(flag, groups as i32);
     }
 }
 

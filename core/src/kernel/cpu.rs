@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::kernel::arg::{Arg, Buf, BufMut};
+use crate::kernel::spec::{KernelSpec, Param};
 
 /// The first out-of-bounds access of a launch, in the GPUs' layout (see
 /// [`KernelSpec`](crate::kernel::KernelSpec)).
@@ -95,7 +96,7 @@ pub struct In<'a, T> {
     data: &'a [T],
 }
 
-impl<T: Word> In<'_, T> {
+impl<'a, T: Word> In<'a, T> {
     /// The element at `index`; out of bounds, zero and a recorded fault.
     #[inline]
     pub fn get(&self, index: u32, site: Site<'_>) -> T {
@@ -112,6 +113,12 @@ impl<T: Word> In<'_, T> {
     #[inline]
     pub fn len(&self) -> u32 {
         self.data.len() as u32
+    }
+
+    /// The elements.
+    #[inline]
+    pub fn as_slice(&self) -> &'a [T] {
+        self.data
     }
 
     /// Whether it has no element.
@@ -214,6 +221,9 @@ pub enum View<'a> {
     In(Buf<'a>),
     #[doc(hidden)]
     Out(&'a [AtomicU32]),
+    /// A writable slice handed to the work-groups in parts (see [`Chunk`]); its length.
+    #[doc(hidden)]
+    Chunked(u32),
 }
 
 const MISMATCH: &str = "the kernel's generated code and its arguments agree by construction";
@@ -257,6 +267,15 @@ macro_rules! slice_accessors {
 }
 
 impl<'a> View<'a> {
+    /// The full length of a slice handed out in parts.
+    #[inline]
+    pub fn chunked_len(&self) -> u32 {
+        match *self {
+            View::Chunked(len) => len,
+            _ => unreachable!("{MISMATCH}"),
+        }
+    }
+
     value_accessor!(value_f32, F32, f32);
     value_accessor!(value_i32, I32, i32);
     value_accessor!(value_u32, U32, u32);
@@ -266,18 +285,123 @@ impl<'a> View<'a> {
     slice_accessors!(in_u32, out_u32, U32, u32);
 }
 
-/// The CPU's views of a launch's arguments, for as long as the arguments are borrowed.
-pub(crate) fn views<'a>(args: &'a mut [Arg<'_>]) -> Vec<View<'a>> {
-    args.iter_mut()
-        .map(|arg| match arg {
+/// A work-group's own part of a writable slice whose every access indexes by `ctx.rank()`:
+/// elements `group * size ..` of it, which no other work-group touches.
+pub enum Chunk<'a> {
+    #[doc(hidden)]
+    F32(&'a mut [f32]),
+    #[doc(hidden)]
+    I32(&'a mut [i32]),
+    #[doc(hidden)]
+    U32(&'a mut [u32]),
+}
+
+macro_rules! chunk_accessor {
+    ($name:ident, $variant:ident, $ty:ty) => {
+        /// The part, as a slice.
+        #[inline]
+        pub fn $name(&mut self) -> &mut [$ty] {
+            match self {
+                Chunk::$variant(data) => data,
+                _ => unreachable!("{MISMATCH}"),
+            }
+        }
+    };
+}
+
+impl<'a> Chunk<'a> {
+    /// The next part handed to a group: there is one per by-rank slice, by construction.
+    #[inline]
+    pub fn part<'p>(next: Option<&'p mut Chunk<'a>>) -> &'p mut Chunk<'a> {
+        next.expect(MISMATCH)
+    }
+
+    chunk_accessor!(f32_mut, F32, f32);
+    chunk_accessor!(i32_mut, I32, i32);
+    chunk_accessor!(u32_mut, U32, u32);
+}
+
+/// Element `index` of a slice whose part starting at `offset` is `chunk`; out of the part
+/// (so out of the slice), zero and a recorded fault.
+#[inline]
+pub fn chunk_get<T: Word>(chunk: &[T], offset: u32, index: u32, site: Site<'_>) -> T {
+    match chunk.get(index.wrapping_sub(offset) as usize) {
+        Some(value) => *value,
+        None => {
+            site.fault(index);
+            T::default()
+        }
+    }
+}
+
+/// Writes element `index` of a slice whose part starting at `offset` is `chunk`; out of the
+/// part, nothing and a recorded fault.
+#[inline]
+pub fn chunk_set<T: Word>(chunk: &mut [T], offset: u32, index: u32, value: T, site: Site<'_>) {
+    match chunk.get_mut(index.wrapping_sub(offset) as usize) {
+        Some(slot) => *slot = value,
+        None => site.fault(index),
+    }
+}
+
+/// The CPU's views of a launch's arguments, for as long as the arguments are borrowed, and
+/// the parts of the slices written by rank: `parts[group * k + j]` is group `group`'s part of
+/// the `j`-th such slice (`k` of them).
+pub(crate) fn views<'a>(
+    spec: &KernelSpec,
+    args: &'a mut [Arg<'_>],
+    groups: u32,
+) -> (Vec<View<'a>>, Vec<Chunk<'a>>, usize) {
+    let mut views = Vec::with_capacity(args.len());
+    let mut split: Vec<Box<dyn Iterator<Item = Chunk<'a>> + 'a>> = Vec::new();
+    let size = spec.group_size as usize;
+    for (param, arg) in spec.params.iter().zip(args.iter_mut()) {
+        let by_rank = matches!(param, Param::Slice { by_rank: true, .. });
+        views.push(match arg {
             Arg::F32(v) => View::F32(*v),
             Arg::I32(v) => View::I32(*v),
             Arg::U32(v) => View::U32(*v),
             Arg::Bool(v) => View::Bool(*v),
             Arg::In(buf) => View::In(*buf),
-            Arg::Out(buf) => View::Out(atomic_words(buf)),
-        })
-        .collect()
+            Arg::Out(buf) => {
+                if !by_rank {
+                    views.push(View::Out(atomic_words(buf)));
+                    continue;
+                }
+                let len = buf.len() as u32;
+                // Groups past the end of the slice get empty parts.
+                let parts: Box<dyn Iterator<Item = Chunk<'a>> + 'a> = match buf {
+                    BufMut::F32(s) => Box::new(
+                        s.chunks_mut(size)
+                            .map(Chunk::F32)
+                            .chain(std::iter::repeat_with(|| Chunk::F32(&mut []))),
+                    ),
+                    BufMut::I32(s) => Box::new(
+                        s.chunks_mut(size)
+                            .map(Chunk::I32)
+                            .chain(std::iter::repeat_with(|| Chunk::I32(&mut []))),
+                    ),
+                    BufMut::U32(s) => Box::new(
+                        s.chunks_mut(size)
+                            .map(Chunk::U32)
+                            .chain(std::iter::repeat_with(|| Chunk::U32(&mut []))),
+                    ),
+                };
+                split.push(parts);
+                View::Chunked(len)
+            }
+        });
+    }
+    let k = split.len();
+    let mut parts = Vec::with_capacity(k * groups as usize);
+    if k > 0 {
+        for _ in 0..groups {
+            for slices in &mut split {
+                parts.push(slices.next().expect("the parts go on forever"));
+            }
+        }
+    }
+    (views, parts, k)
 }
 
 fn atomic_words<'a>(buf: &'a mut BufMut<'_>) -> &'a [AtomicU32] {

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 
 use crate::capability::AllowsBarrier;
 use crate::kernel::arg::Arg;
-use crate::kernel::cpu::{Faults, View};
+use crate::kernel::cpu::{Chunk, Faults, View};
 use crate::kernel::launch::Launch;
 use crate::kernel::spec::KernelSpec;
 use crate::policy::Policy;
@@ -37,10 +37,16 @@ pub trait Kernel: Sized + 'static {
     /// The arguments, in the form every target takes.
     fn args(args: Self::Args<'_>) -> Vec<Arg<'_>>;
 
-    /// Runs work-group `group` on the CPU. `total` counts the launch's invocations (coarse)
-    /// or work-groups (fine).
+    /// Runs work-group `group` on the CPU, with its parts of the slices written by rank.
+    /// `total` counts the launch's invocations (coarse) or work-groups (fine).
     #[doc(hidden)]
-    fn run_group(views: &[View<'_>], group: u32, total: u32, faults: &Faults);
+    fn run_group(
+        views: &[View<'_>],
+        parts: &mut [Chunk<'_>],
+        group: u32,
+        total: u32,
+        faults: &Faults,
+    );
 
     /// A launch of `count` invocations (coarse kernels) or work-groups (fine kernels).
     fn launch(count: usize) -> Launch<Self> {

@@ -166,9 +166,15 @@ impl<K: Kernel> Launch<K> {
         let (fault, gpu) = match target {
             TargetRef::Serial => {
                 let faults = Faults::default();
-                let views = cpu::views(args);
-                for group in 0..groups {
-                    K::run_group(&views, group, total, &faults);
+                let (views, mut parts, k) = cpu::views(spec, args, groups);
+                if k == 0 {
+                    for group in 0..groups {
+                        K::run_group(&views, &mut [], group, total, &faults);
+                    }
+                } else {
+                    for (group, parts) in (0..groups).zip(parts.chunks_mut(k)) {
+                        K::run_group(&views, parts, group, total, &faults);
+                    }
                 }
                 (faults.words(), None)
             }
@@ -178,11 +184,20 @@ impl<K: Kernel> Launch<K> {
                     why,
                 })?;
                 let faults = Faults::default();
-                let views = cpu::views(args);
+                let (views, mut parts, k) = cpu::views(spec, args, groups);
                 threads.install(|| {
-                    (0..groups)
-                        .into_par_iter()
-                        .for_each(|group| K::run_group(&views, group, total, &faults));
+                    if k == 0 {
+                        (0..groups)
+                            .into_par_iter()
+                            .for_each(|group| K::run_group(&views, &mut [], group, total, &faults));
+                    } else {
+                        parts
+                            .par_chunks_mut(k)
+                            .enumerate()
+                            .for_each(|(group, parts)| {
+                                K::run_group(&views, parts, group as u32, total, &faults)
+                            });
+                    }
                 });
                 (faults.words(), None)
             }

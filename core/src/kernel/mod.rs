@@ -26,5 +26,7 @@ pub use target::{Target, TargetRef};
 /// What generated kernels name, and nothing else. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use super::cpu::{Faults, In, Out, SharedMem, Site, View, Word, ops};
+    pub use super::cpu::{
+        Chunk, Faults, In, Out, SharedMem, Site, View, Word, chunk_get, chunk_set, ops,
+    };
 }

@@ -59,6 +59,10 @@ pub enum Param {
         elem: Scalar,
         /// Whether the kernel may write it.
         writable: bool,
+        /// Whether every access to it indexes by `ctx.rank()` (coarse kernels): each element
+        /// then belongs to one invocation, and the CPU targets give each work-group its own
+        /// part of the slice to work on, without synchronisation.
+        by_rank: bool,
     },
     /// A value, the same for every invocation.
     Value {

@@ -3,6 +3,7 @@
 //! barriers stand, and `rust`, `wgsl` and `cuda` emit the code of each target from the one
 //! body.
 
+mod by_rank;
 mod cuda;
 mod ir;
 mod lower;
@@ -126,6 +127,7 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
     );
     let has_errors = !errors.is_empty();
     let error_tokens = errors.to_compile_errors();
+    let by_rank = by_rank::analyse(&kernel, fine_flag);
     let (wgsl, cuda_src, run_group) = if has_errors {
         (String::new(), String::new(), quote!())
     } else {
@@ -159,12 +161,12 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
         1 => (quote!(#( #arg_types )*), quote!(#( #arg_names )*)),
         _ => (quote!((#( #arg_types, )*)), quote!((#( #arg_names, )*))),
     };
-    let param_specs = kernel.params.iter().map(|p| {
+    let param_specs = kernel.params.iter().zip(&by_rank).map(|(p, &by_rank)| {
         let name = &p.name;
         match p.kind {
             KParamKind::Slice { elem, writable } => {
                 let elem = format_ident!("{}", elem.scalar());
-                quote!(#krate::kernel::Param::Slice { name: #name, elem: #krate::kernel::Scalar::#elem, writable: #writable })
+                quote!(#krate::kernel::Param::Slice { name: #name, elem: #krate::kernel::Scalar::#elem, writable: #writable, by_rank: #by_rank })
             }
             KParamKind::Value(ty) => {
                 let ty = format_ident!("{}", ty.scalar());
@@ -235,6 +237,7 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
                 #allow
                 fn run_group(
                     __spm_v: &[#krate::__private::kernel::View<'_>],
+                    __spm_parts: &mut [#krate::__private::kernel::Chunk<'_>],
                     __spm_group: u32,
                     __spm_total: u32,
                     __spm_f: &#krate::__private::kernel::Faults,
@@ -339,7 +342,7 @@ fn signature(item: &ItemFn, targets: &str, errors: &mut Errors) -> (String, Vec<
         errors.spanned(t, "a kernel cannot be `async`");
     }
     if !matches!(sig.safety, syn::Safety::Default) {
-        errors.spanned(&sig.fn_token, "a kernel cannot be `unsafe`");
+        errors.spanned(sig.fn_token, "a kernel cannot be `unsafe`");
     }
     if let Some(t) = &sig.constness {
         errors.spanned(t, "a kernel cannot be `const`");

@@ -24,8 +24,14 @@ pub(crate) struct RustEmit<'k> {
     pub(crate) fine: bool,
     pub(crate) group_size: u32,
     pub(crate) uniform: &'k [bool],
+    /// Slice parameters indexed only by rank (coarse kernels; see `by_rank`).
+    by_rank: Vec<bool>,
+    /// Emitting the loop over a whole group whose by-rank slices are all in bounds.
+    fast: bool,
     /// Locals that live across a barrier: one slot per invocation.
     lane_slots: Vec<LocalId>,
+    /// Immutable locals bound to `ctx.rank()` in a fine kernel: the lockstep loop's index.
+    rank_locals: Vec<LocalId>,
     in_lane: bool,
 }
 
@@ -35,6 +41,14 @@ pub(crate) fn local_ident(k: &Kernel, id: LocalId) -> proc_macro2::Ident {
 
 fn param_ident(k: &Kernel, i: usize) -> proc_macro2::Ident {
     format_ident!("__spm_p_{}", k.params[i].name)
+}
+
+fn chunk_ident(k: &Kernel, i: usize) -> proc_macro2::Ident {
+    format_ident!("__spm_c_{}", k.params[i].name)
+}
+
+fn fast_ident(k: &Kernel, i: usize) -> proc_macro2::Ident {
+    format_ident!("__spm_f_{}", k.params[i].name)
 }
 
 fn shared_ident(i: usize) -> proc_macro2::Ident {
@@ -66,17 +80,48 @@ impl<'k> RustEmit<'k> {
             fine,
             group_size,
             uniform,
+            by_rank: super::by_rank::analyse(k, fine),
+            fast: false,
             lane_slots: Vec::new(),
+            rank_locals: Vec::new(),
             in_lane: false,
         }
+    }
+
+    /// Whether parameter `i` is a writable slice indexed only by rank: its group's part comes
+    /// in `__spm_parts`.
+    fn chunked(&self, i: usize) -> bool {
+        self.by_rank[i]
+            && matches!(
+                self.k.params[i].kind,
+                KParamKind::Slice { writable: true, .. }
+            )
     }
 
     /// The body of `Kernel::run_group`.
     pub(crate) fn group_fn(mut self) -> TokenStream {
         let krate = self.krate;
         let k = self.k;
-        let binds = k.params.iter().enumerate().map(|(i, p)| {
+        let mut part = 0usize;
+        let binds: Vec<TokenStream> = k.params.iter().enumerate().map(|(i, p)| {
             let ident = param_ident(k, i);
+            if self.chunked(i) {
+                let KParamKind::Slice { elem, .. } = p.kind else { unreachable!("a slice") };
+                let accessor = format_ident!("{}_mut", elem.rust());
+                let chunk = chunk_ident(k, i);
+                let first = if part == 0 {
+                    quote!(let mut __spm_parts = __spm_parts.iter_mut();)
+                } else {
+                    quote!()
+                };
+                part += 1;
+                let krate = self.krate;
+                return quote! {
+                    #first
+                    let #ident: u32 = __spm_v[#i].chunked_len();
+                    let #chunk = #krate::__private::kernel::Chunk::part(__spm_parts.next()).#accessor();
+                };
+            }
             let accessor = match p.kind {
                 KParamKind::Value(ty) => format_ident!("value_{}", ty.rust()),
                 KParamKind::Slice {
@@ -89,36 +134,76 @@ impl<'k> RustEmit<'k> {
                 } => format_ident!("out_{}", elem.rust()),
             };
             quote!(let #ident = __spm_v[#i].#accessor();)
-        });
+        }).collect();
         let shared = k.shared.iter().enumerate().map(|(i, s)| {
             let ident = shared_ident(i);
             let ty = ty_tokens(s.elem);
             let len = s.len as usize;
             quote!(let mut #ident = #krate::__private::kernel::SharedMem::<#ty>::new(#len);)
         });
-        let size = self.group_size;
         let body = if self.fine {
             self.once_block(&k.body)
         } else {
-            let stmts = self.stmts(&k.body);
-            quote! {
-                let mut __spm_lane: u32 = 0;
-                while __spm_lane < #size {
-                    let __spm_inv = __spm_group.wrapping_mul(#size).wrapping_add(__spm_lane);
-                    if __spm_inv >= __spm_total {
-                        break;
-                    }
-                    __spm_lane += 1;
-                    // `return` in the user's body ends this invocation only.
-                    let __spm_invoke = || { #stmts };
-                    __spm_invoke();
-                }
-            }
+            self.coarse_group()
         };
         quote! {
             #( #binds )*
             #( #shared )*
             #body
+        }
+    }
+
+    /// A coarse kernel's group: its invocations one after another, each a call of the body;
+    /// when every by-rank slice covers the whole group, a loop without per-element checks.
+    fn coarse_group(&mut self) -> TokenStream {
+        self.fast = false;
+        let slow = self.stmts(&self.k.body);
+        let mut checks = Vec::new();
+        let mut slices = Vec::new();
+        for i in 0..self.k.params.len() {
+            if !self.by_rank[i] {
+                continue;
+            }
+            let fast = fast_ident(self.k, i);
+            if self.chunked(i) {
+                let chunk = chunk_ident(self.k, i);
+                checks.push(quote!(#chunk.len() >= __spm_count as usize));
+                slices.push(quote!(let #fast = &mut #chunk[..__spm_count as usize];));
+            } else {
+                let ident = param_ident(self.k, i);
+                checks.push(quote!(#ident.len() - ::core::cmp::min(#ident.len(), __spm_base) >= __spm_count));
+                slices.push(quote!(let #fast = &#ident.as_slice()[__spm_base as usize..(__spm_base + __spm_count) as usize];));
+            }
+        }
+        let fast_loop = if checks.is_empty() {
+            quote!()
+        } else {
+            self.fast = true;
+            let fast = self.stmts(&self.k.body);
+            self.fast = false;
+            quote! {
+                if #( #checks )&&* {
+                    #( #slices )*
+                    for __spm_lane in 0..__spm_count as usize {
+                        let __spm_inv = __spm_base + __spm_lane as u32;
+                        // `return` in the user's body ends this invocation only.
+                        let mut __spm_invoke = || { #fast };
+                        __spm_invoke();
+                    }
+                    return;
+                }
+            }
+        };
+        let size = self.group_size;
+        quote! {
+            let __spm_base = __spm_group.wrapping_mul(#size);
+            let __spm_count = ::core::cmp::min(#size, __spm_total - __spm_base);
+            #fast_loop
+            for __spm_lane in 0..__spm_count {
+                let __spm_inv = __spm_base + __spm_lane;
+                let mut __spm_invoke = || { #slow };
+                __spm_invoke();
+            }
         }
     }
 
@@ -133,6 +218,14 @@ impl<'k> RustEmit<'k> {
                 pending.clear();
                 out.extend(self.once_stmt(stmt));
             } else {
+                if let Stmt::Let { local, init } = stmt
+                    && !self.k.locals[*local].mutable
+                    && matches!(init.kind, ExprKind::Ctx(CtxValue::Rank))
+                {
+                    // The rank is the lockstep loop's index: nothing to keep.
+                    self.rank_locals.push(*local);
+                    continue;
+                }
                 if let Stmt::Let { local, .. } = stmt {
                     // Declared here, for every invocation, so it outlives the lockstep loop.
                     let ident = local_ident(self.k, *local);
@@ -152,15 +245,53 @@ impl<'k> RustEmit<'k> {
         if stmts.is_empty() {
             return TokenStream::new();
         }
+        let size = self.group_size;
+        // `if rank < n { .. }` and `if rank == n { .. }`, alone between barriers, run only
+        // the lanes they select.
+        if let [
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            },
+        ] = stmts
+            && otherwise.is_empty()
+            && let ExprKind::Binary(op @ (BinOp::Lt | BinOp::Eq), left, right) = &cond.kind
+            && self.is_rank(left)
+            && super::uniform::is_uniform(right, self.uniform)
+        {
+            let bound = self.expr(right);
+            self.in_lane = true;
+            let body = self.stmts(then);
+            self.in_lane = false;
+            let lanes = if *op == BinOp::Lt {
+                quote!(0..::core::cmp::min(#bound, #size))
+            } else {
+                quote!(::core::cmp::min(#bound, #size)..::core::cmp::min(#bound.saturating_add(1), #size))
+            };
+            return quote! {
+                for __spm_lane in #lanes {
+                    let __spm_inv = __spm_group.wrapping_mul(#size).wrapping_add(__spm_lane);
+                    #body
+                }
+            };
+        }
         self.in_lane = true;
         let body: TokenStream = stmts.iter().map(|s| self.stmt(s)).collect();
         self.in_lane = false;
-        let size = self.group_size;
         quote! {
             for __spm_lane in 0..#size {
                 let __spm_inv = __spm_group.wrapping_mul(#size).wrapping_add(__spm_lane);
                 #body
             }
+        }
+    }
+
+    fn is_rank(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Ctx(CtxValue::Rank) => true,
+            ExprKind::Local(id) => self.rank_locals.contains(id),
+            _ => false,
         }
     }
 
@@ -202,6 +333,7 @@ impl<'k> RustEmit<'k> {
     }
 
     fn stmt(&mut self, stmt: &Stmt) -> TokenStream {
+        let krate = self.krate;
         match stmt {
             Stmt::Let { local, init } => {
                 let value = self.expr(init);
@@ -226,6 +358,30 @@ impl<'k> RustEmit<'k> {
                             None => value,
                         };
                         quote!(#target = #value;)
+                    }
+                    Place::Index(ArrayRef::Param(p), _) if self.fast && self.by_rank[*p] => {
+                        let fast = fast_ident(self.k, *p);
+                        let target = quote!(#fast[__spm_lane]);
+                        let value = match op {
+                            Some(op) => binary(self.krate, *op, value_ty, quote!(#target), value),
+                            None => value,
+                        };
+                        quote!({ let __spm_x = #value; #target = __spm_x; })
+                    }
+                    Place::Index(ArrayRef::Param(p), index) if self.chunked(*p) => {
+                        let index = self.index(index);
+                        let chunk = chunk_ident(self.k, *p);
+                        let site = self.site(*p as u32);
+                        let ops = quote!(#krate::__private::kernel);
+                        let value = match op {
+                            Some(op) => {
+                                let old =
+                                    quote!(#ops::chunk_get(&*#chunk, __spm_base, __spm_i, #site));
+                                binary(self.krate, *op, value_ty, old, value)
+                            }
+                            None => value,
+                        };
+                        quote!({ let __spm_i = #index; let __spm_x = #value; #ops::chunk_set(&mut *#chunk, __spm_base, __spm_i, __spm_x, #site); })
                     }
                     Place::Index(array, index) => {
                         let index = self.index(index);
@@ -279,7 +435,9 @@ impl<'k> RustEmit<'k> {
 
     fn local(&self, id: LocalId) -> TokenStream {
         let ident = local_ident(self.k, id);
-        if self.in_lane && self.lane_slots.contains(&id) {
+        if self.rank_locals.contains(&id) {
+            quote!(__spm_lane)
+        } else if self.in_lane && self.lane_slots.contains(&id) {
             quote!(#ident[__spm_lane as usize])
         } else {
             quote!(#ident)
@@ -344,11 +502,25 @@ impl<'k> RustEmit<'k> {
             }
             ExprKind::Len(ArrayRef::Param(i)) => {
                 let ident = param_ident(self.k, *i);
-                quote!(#ident.len())
+                if self.chunked(*i) {
+                    quote!(#ident)
+                } else {
+                    quote!(#ident.len())
+                }
             }
             ExprKind::Len(ArrayRef::Shared(i)) => {
                 let len = self.k.shared[*i].len;
                 quote!(#len)
+            }
+            ExprKind::Index(ArrayRef::Param(p), _) if self.fast && self.by_rank[*p] => {
+                let fast = fast_ident(self.k, *p);
+                quote!(#fast[__spm_lane])
+            }
+            ExprKind::Index(ArrayRef::Param(p), index) if self.chunked(*p) => {
+                let index = self.index(index);
+                let chunk = chunk_ident(self.k, *p);
+                let site = self.site(*p as u32);
+                quote!(#krate::__private::kernel::chunk_get(&*#chunk, __spm_base, #index, #site))
             }
             ExprKind::Index(array, index) => {
                 let index = self.index(index);

@@ -571,11 +571,13 @@ mod tests {
                 name: "xs",
                 elem: Scalar::F32,
                 writable: false,
+                by_rank: false,
             },
             Param::Slice {
                 name: "ys",
                 elem: Scalar::F32,
                 writable: true,
+                by_rank: false,
             },
             Param::Value {
                 name: "a",
@@ -655,11 +657,13 @@ extern "C" __global__ void spm_main(unsigned base, unsigned total, unsigned* fau
                 name: "xs",
                 elem: Scalar::U32,
                 writable: false,
+                by_rank: false,
             },
             Param::Slice {
                 name: "sums",
                 elem: Scalar::U32,
                 writable: true,
+                by_rank: false,
             },
         ],
         shared: &[SharedArray {
@@ -726,6 +730,7 @@ extern "C" __global__ void spm_main(unsigned base, unsigned total, unsigned* fau
             name: "xs",
             elem: Scalar::U32,
             writable: true,
+            by_rank: false,
         }],
         shared: &[],
         group_size: 32,

@@ -814,11 +814,13 @@ mod tests {
                 name: "xs",
                 elem: Scalar::F32,
                 writable: false,
+                by_rank: false,
             },
             Param::Slice {
                 name: "ys",
                 elem: Scalar::F32,
                 writable: true,
+                by_rank: false,
             },
             Param::Value {
                 name: "a",
@@ -929,11 +931,13 @@ fn spm_main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_i
                 name: "xs",
                 elem: Scalar::U32,
                 writable: false,
+                by_rank: false,
             },
             Param::Slice {
                 name: "sums",
                 elem: Scalar::U32,
                 writable: true,
+                by_rank: false,
             },
         ],
         shared: &[SharedArray {
@@ -1004,6 +1008,7 @@ fn spm_main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) 
                 name: "out",
                 elem: Scalar::U32,
                 writable: true,
+                by_rank: false,
             },
         ],
         shared: &[],
