@@ -93,3 +93,43 @@ fn an_index_out_of_bounds_is_an_error_naming_the_array() {
         other => panic!("{other}"),
     }
 }
+
+/// Without a GPU (here: CUDA's devices hidden, and the Vulkan loader pointed at no driver),
+/// `Pool::gpu()` is an error that says what each way lacked, never a panic; the CPU targets
+/// still run the kernel.
+#[test]
+fn without_a_gpu_pool_gpu_says_why() {
+    if std::env::var_os("SPM_TEST_NO_GPU_CHILD").is_some() {
+        let err = Pool::gpu().expect_err("no GPU is visible");
+        let KernelError::NoGpu { tried } = &err else {
+            panic!("{err}")
+        };
+        assert_eq!(tried.len(), 2, "{err}");
+        assert!(tried[0].starts_with("CUDA: "), "{err}");
+        assert!(tried[1].starts_with("Vulkan: "), "{err}");
+        let text = err.to_string();
+        assert!(text.starts_with("no GPU is available: CUDA: "), "{text}");
+        assert!(text.contains("Pool::serial()"), "{text}");
+        let mut ys = vec![1.0f32; 3];
+        Saxpy::over(3)
+            .run(&Pool::serial(), (2.0, &[1.0, 2.0, 3.0], &mut ys))
+            .unwrap();
+        assert_eq!(ys, [3.0, 5.0, 7.0]);
+        return;
+    }
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "without_a_gpu_pool_gpu_says_why", "--nocapture"])
+        .env("SPM_TEST_NO_GPU_CHILD", "1")
+        .env("CUDA_VISIBLE_DEVICES", "")
+        .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 passed"));
+}
