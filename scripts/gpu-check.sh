@@ -19,6 +19,7 @@ if [[ "${1:-}" == "--build" ]]; then
     # cargo names each binary it built: "Executable tests/kernels.rs (target/...)".
     built() { sed -n "s|.*Executable $1 (\(.*\))|\1|p" | tail -1; }
     cp "$(cargo test --release --locked --test kernels --no-run 2>&1 | built tests/kernels.rs)" "$out/kernel-tests"
+    cp "$(cargo test --release --locked --test kernel_subset --no-run 2>&1 | built tests/kernel_subset.rs)" "$out/subset-tests"
     cp "$(cargo test --release --locked -p spm-core --lib --no-run 2>&1 | built 'unittests src/lib.rs')" "$out/core-tests"
     cp "$(cargo bench --locked --bench kernels --no-run 2>&1 | built benches/kernels.rs)" "$out/kernel-bench"
     cargo build --release --locked --example pow2 --example reduction --example saxpy
@@ -47,6 +48,7 @@ echo "NVRTC: $(ls /usr/local/cuda/lib64/libnvrtc.so* 2>/dev/null | head -1)  Vul
 
 step "agreement tests: serial, cores and every GPU backend that opens"
 SPM_GPU_ALL=1 "$dir/kernel-tests" --test-threads 1 --nocapture || status=1
+SPM_GPU_ALL=1 "$dir/subset-tests" --test-threads 1 --nocapture || status=1
 
 step "the CUDA backend's own tests"
 SPM_REQUIRE_GPU=1 "$dir/core-tests" kernel::gpu::cuda || status=1
