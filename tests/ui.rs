@@ -11,5 +11,6 @@ fn ui() {
     t.compile_fail("ui-tests/manager/*.rs");
     t.compile_fail("ui-tests/macro/*.rs");
     t.compile_fail("ui-tests/sneaky/*.rs");
+    t.compile_fail("ui-tests/kernel/*.rs");
     t.pass("ui-tests/pass/*.rs");
 }
