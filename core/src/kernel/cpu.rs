@@ -345,16 +345,14 @@ pub fn chunk_set<T: Word>(chunk: &mut [T], offset: u32, index: u32, value: T, si
 }
 
 /// The CPU's views of a launch's arguments, for as long as the arguments are borrowed, and
-/// the parts of the slices written by rank: `parts[group * k + j]` is group `group`'s part of
-/// the `j`-th such slice (`k` of them).
-pub(crate) fn views<'a>(
-    spec: &KernelSpec,
-    args: &'a mut [Arg<'_>],
-    groups: u32,
-) -> (Vec<View<'a>>, Vec<Chunk<'a>>, usize) {
+/// the slices written by rank, to be handed to the work-groups in parts.
+pub(crate) fn views<'a>(spec: &KernelSpec, args: &'a mut [Arg<'_>]) -> (Vec<View<'a>>, Parts<'a>) {
     let mut views = Vec::with_capacity(args.len());
-    let mut split: Vec<Box<dyn Iterator<Item = Chunk<'a>> + 'a>> = Vec::new();
-    let size = spec.group_size as usize;
+    let mut parts = Parts {
+        slices: Vec::new(),
+        size: spec.group_size as usize,
+        borrow: PhantomData,
+    };
     for (param, arg) in spec.params.iter().zip(args.iter_mut()) {
         let by_rank = matches!(param, Param::Slice { by_rank: true, .. });
         views.push(match arg {
@@ -368,40 +366,76 @@ pub(crate) fn views<'a>(
                     views.push(View::Out(atomic_words(buf)));
                     continue;
                 }
-                let len = buf.len() as u32;
-                // Groups past the end of the slice get empty parts.
-                let parts: Box<dyn Iterator<Item = Chunk<'a>> + 'a> = match buf {
-                    BufMut::F32(s) => Box::new(
-                        s.chunks_mut(size)
-                            .map(Chunk::F32)
-                            .chain(std::iter::repeat_with(|| Chunk::F32(&mut []))),
-                    ),
-                    BufMut::I32(s) => Box::new(
-                        s.chunks_mut(size)
-                            .map(Chunk::I32)
-                            .chain(std::iter::repeat_with(|| Chunk::I32(&mut []))),
-                    ),
-                    BufMut::U32(s) => Box::new(
-                        s.chunks_mut(size)
-                            .map(Chunk::U32)
-                            .chain(std::iter::repeat_with(|| Chunk::U32(&mut []))),
-                    ),
-                };
-                split.push(parts);
-                View::Chunked(len)
+                let len = buf.len();
+                parts.slices.push(match buf {
+                    BufMut::F32(s) => (Raw::F32(s.as_mut_ptr()), len),
+                    BufMut::I32(s) => (Raw::I32(s.as_mut_ptr()), len),
+                    BufMut::U32(s) => (Raw::U32(s.as_mut_ptr()), len),
+                });
+                View::Chunked(len as u32)
             }
         });
     }
-    let k = split.len();
-    let mut parts = Vec::with_capacity(k * groups as usize);
-    if k > 0 {
-        for _ in 0..groups {
-            for slices in &mut split {
-                parts.push(slices.next().expect("the parts go on forever"));
-            }
+    (views, parts)
+}
+
+/// Where a slice written by rank starts.
+#[derive(Clone, Copy)]
+enum Raw {
+    F32(*mut f32),
+    I32(*mut i32),
+    U32(*mut u32),
+}
+
+/// The slices written by rank, borrowed mutably for `'a`, cut into one part per work-group.
+pub(crate) struct Parts<'a> {
+    slices: Vec<(Raw, usize)>,
+    size: usize,
+    borrow: PhantomData<&'a mut [u32]>,
+}
+
+// SAFETY: `Parts` only hands out disjoint parts of slices it borrows mutably (see `fill`); the
+// elements are plain numbers, which may be sent between threads.
+unsafe impl Send for Parts<'_> {}
+// SAFETY: as above: sharing `Parts` lets threads take the parts of different groups.
+unsafe impl Sync for Parts<'_> {}
+
+impl<'a> Parts<'a> {
+    /// How many slices are written by rank.
+    pub(crate) fn count(&self) -> usize {
+        self.slices.len()
+    }
+
+    /// Replaces `out` with group `group`'s parts: elements `group * size ..` of each slice, up
+    /// to its end (empty past it).
+    ///
+    /// # Safety
+    ///
+    /// While the parts are in use, no other call may take the same group's: each group's
+    /// parts must be given out once at a time. (Different groups' parts are disjoint.)
+    pub(crate) unsafe fn fill(&self, group: u32, out: &mut Vec<Chunk<'a>>) {
+        out.clear();
+        for &(raw, len) in &self.slices {
+            let start = (group as usize).saturating_mul(self.size).min(len);
+            let end = start.saturating_add(self.size).min(len);
+            // SAFETY: `start..end` lies within the slice, which is borrowed mutably for 'a;
+            // the caller ensures no other live reference to this group's part exists, and
+            // parts of different groups do not overlap.
+            out.push(unsafe {
+                match raw {
+                    Raw::F32(p) => {
+                        Chunk::F32(std::slice::from_raw_parts_mut(p.add(start), end - start))
+                    }
+                    Raw::I32(p) => {
+                        Chunk::I32(std::slice::from_raw_parts_mut(p.add(start), end - start))
+                    }
+                    Raw::U32(p) => {
+                        Chunk::U32(std::slice::from_raw_parts_mut(p.add(start), end - start))
+                    }
+                }
+            });
         }
     }
-    (views, parts, k)
 }
 
 fn atomic_words<'a>(buf: &'a mut BufMut<'_>) -> &'a [AtomicU32] {

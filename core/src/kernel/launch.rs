@@ -166,15 +166,12 @@ impl<K: Kernel> Launch<K> {
         let (fault, gpu) = match target {
             TargetRef::Serial => {
                 let faults = Faults::default();
-                let (views, mut parts, k) = cpu::views(spec, args, groups);
-                if k == 0 {
-                    for group in 0..groups {
-                        K::run_group(&views, &mut [], group, total, &faults);
-                    }
-                } else {
-                    for (group, parts) in (0..groups).zip(parts.chunks_mut(k)) {
-                        K::run_group(&views, parts, group, total, &faults);
-                    }
+                let (views, parts) = cpu::views(spec, args);
+                let mut mine = Vec::with_capacity(parts.count());
+                for group in 0..groups {
+                    // SAFETY: one group at a time, and `mine` is refilled for the next.
+                    unsafe { parts.fill(group, &mut mine) };
+                    K::run_group(&views, &mut mine, group, total, &faults);
                 }
                 (faults.words(), None)
             }
@@ -184,20 +181,18 @@ impl<K: Kernel> Launch<K> {
                     why,
                 })?;
                 let faults = Faults::default();
-                let (views, mut parts, k) = cpu::views(spec, args, groups);
+                let (views, parts) = cpu::views(spec, args);
                 threads.install(|| {
-                    if k == 0 {
-                        (0..groups)
-                            .into_par_iter()
-                            .for_each(|group| K::run_group(&views, &mut [], group, total, &faults));
-                    } else {
-                        parts
-                            .par_chunks_mut(k)
-                            .enumerate()
-                            .for_each(|(group, parts)| {
-                                K::run_group(&views, parts, group as u32, total, &faults)
-                            });
-                    }
+                    (0..groups).into_par_iter().for_each_init(
+                        || Vec::with_capacity(parts.count()),
+                        |mine, group| {
+                            // SAFETY: the parallel iterator visits each group once, and a
+                            // group's parts live only in this call.
+                            unsafe { parts.fill(group, mine) };
+                            K::run_group(&views, mine, group, total, &faults);
+                            mine.clear();
+                        },
+                    );
                 });
                 (faults.words(), None)
             }
