@@ -99,6 +99,16 @@ impl AllowsRecv for FineGeneral {}
 pub trait AllowsBarrier: Policy {}
 impl AllowsBarrier for FineGeneral {}
 
+/// May meet the other invocations of its work-group at a barrier, in a kernel
+/// (`ctx.barrier()` in a `#[pclosure(.., targets(..))]` function).
+#[diagnostic::on_unimplemented(
+    message = "`barrier` is toxic under `{Self}`: a coarse kernel's invocations are independent tasks, run in any order on any core or GPU lane, so some would wait forever at a barrier that others have not reached or already passed",
+    label = "toxic under `{Self}`",
+    note = "use `#[pclosure(fine_general, workgroup(256), targets(..))]`: the invocations of a work-group are co-scheduled and meet at its barriers"
+)]
+pub trait AllowsGroupBarrier: Policy {}
+impl AllowsGroupBarrier for FineGeneral {}
+
 /// May take part in a broadcast (`ctx.broadcast(..)`).
 #[diagnostic::on_unimplemented(
     message = "`broadcast` is toxic under `{Self}`: it needs every participant alive at once, but these tasks run as spokes free up and may be killed and retried, so a peer could wait forever",

@@ -317,6 +317,13 @@ impl<'ast> Visit<'ast> for Borrows {
                     "a task's result is an owned value: it travels from the spoke back to the hub, so it cannot borrow; return `{owned}` instead of `{written}`"
                 ),
             };
+            let message = if matches!(&*r.elem, Type::Slice(_)) {
+                format!(
+                    "{message}; or, if this function is a kernel over slices for the CPU and GPUs, add `targets(serial, cores, gpu)` to the attribute"
+                )
+            } else {
+                message
+            };
             self.found = Some(syn::Error::new_spanned(r, message));
         }
     }
@@ -381,9 +388,17 @@ const NOT_RESULT: [&str; 21] = [
 fn check_output(sig: &Signature, errors: &mut Errors) -> Option<Type> {
     let ty = match &sig.output {
         ReturnType::Default => {
+            let over_slices = sig.inputs.iter().any(|input| {
+                matches!(input, FnArg::Typed(t) if matches!(&*t.ty, Type::Reference(r) if matches!(&*r.elem, Type::Slice(_))))
+            });
+            let hint = if over_slices {
+                "; or, if this function is a kernel over slices for the CPU and GPUs, add `targets(serial, cores, gpu)` to the attribute"
+            } else {
+                ""
+            };
             errors.push(syn::Error::new(
                 sig.paren_token.span.close(),
-                "a pclosure returns `Result<T, TaskError>`: add `-> Result<(), TaskError>` (or the value it returns)",
+                format!("a pclosure returns `Result<T, TaskError>`: add `-> Result<(), TaskError>` (or the value it returns){hint}"),
             ));
             return None;
         }

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use crate::capability::AllowsBarrier;
+use crate::capability::AllowsGroupBarrier;
 use crate::kernel::arg::Arg;
 use crate::kernel::cpu::{Chunk, Faults, View};
 use crate::kernel::launch::Launch;
@@ -66,7 +66,7 @@ impl<P: Policy> KernelCtx<P> {
     /// The work-group barrier: allowed where the policy allows a barrier.
     pub fn barrier(&self)
     where
-        P: AllowsBarrier,
+        P: AllowsGroupBarrier,
     {
     }
 }

@@ -19,6 +19,7 @@ enum Need {
     Signed,
     Float,
     IntOrBool,
+    IntRemainder,
 }
 
 pub(crate) struct Lowering<'e> {
@@ -33,12 +34,18 @@ pub(crate) struct Lowering<'e> {
     scopes: Vec<Vec<(String, LocalId)>>,
     pub(crate) types: Types,
     needs: Vec<(TyVar, Need, Span)>,
+    /// Locals and shared arrays whose declaration was refused (and reported): their uses say
+    /// nothing more.
+    poisoned_locals: Vec<LocalId>,
+    poisoned_arrays: Vec<String>,
+    /// The signature's return type was refused already.
+    pub(crate) return_reported: bool,
     /// Integer literals, to check that each fits its type.
     literals: Vec<(TyVar, u64, Span)>,
     depth: usize,
 }
 
-const SUBSET: &str = "a kernel body takes `let`, assignment, arithmetic, comparisons, `if`/`else`, `for` over `a..b`, `while`, indexing, `.len()`, math methods and the context's `rank`, `size`, `group`, `groups`, `barrier` and `shared`";
+const SUBSET: &str = "a kernel body takes `let`, assignment, arithmetic, comparisons, `if`/`else`, `for` over `a..b`, `while`, indexing, `.len()`, math methods";
 
 impl<'e> Lowering<'e> {
     pub(crate) fn new(
@@ -59,17 +66,63 @@ impl<'e> Lowering<'e> {
             scopes: vec![Vec::new()],
             types: Types::default(),
             needs: Vec::new(),
+            poisoned_locals: Vec::new(),
+            poisoned_arrays: Vec::new(),
+            return_reported: false,
             literals: Vec::new(),
             depth: 0,
         }
     }
 
     fn outside(&mut self, tokens: impl ToTokens, what: &str) {
+        let context = if self.fine {
+            "the context's `rank`, `size`, `group`, `groups`, `barrier` and `shared`"
+        } else {
+            "the context's `rank` and `size`"
+        };
         let message = format!(
-            "{what} is outside the kernel subset: targets {} cannot take it; {SUBSET}",
+            "{what} is not in the kernel subset (targets {}): {SUBSET} and {context}",
             self.targets
         );
         self.errors.spanned(tokens, message);
+    }
+
+    /// Makes the two sides of an operation one type, or says which side is which.
+    fn unify_sides(
+        &mut self,
+        a: TyVar,
+        b: TyVar,
+        left: &dyn ToTokens,
+        right: &dyn ToTokens,
+        whole: &dyn ToTokens,
+    ) {
+        if let Err((x, y)) = self.types.unify(a, b) {
+            let text = |t: &dyn ToTokens| {
+                let mut s = t.to_token_stream().to_string();
+                for (from, to) in [
+                    (" [", "["),
+                    ("[ ", "["),
+                    (" ]", "]"),
+                    (" (", "("),
+                    ("( ", "("),
+                    (" )", ")"),
+                    (" .", "."),
+                    (". ", "."),
+                ] {
+                    s = s.replace(from, to);
+                }
+                s
+            };
+            let (l, r) = (text(left), text(right));
+            self.errors.spanned(
+                whole,
+                format!(
+                    "mismatched types in a kernel: `{l}` is {} and `{r}` is {}; kernels, like Rust, never convert implicitly: convert one side with `as`",
+                    describe(x),
+                    describe(y)
+                ),
+            );
+        }
     }
 
     fn unify(&mut self, a: TyVar, b: TyVar, span: Span) {
@@ -130,6 +183,9 @@ impl<'e> Lowering<'e> {
                         continue; // rustc's parser already reports this
                     }
                     if semi.is_none() && last && !is_block_like(expr) {
+                        if self.return_reported {
+                            continue;
+                        }
                         self.errors.spanned(
                             expr,
                             "a kernel returns nothing: write its results into a `&mut [T]` parameter",
@@ -176,15 +232,22 @@ impl<'e> Lowering<'e> {
             return None;
         }
         if let Some(shared) = self.shared_decl(&init.expr, &name, top) {
-            if let Some(shared) = shared {
-                self.shared.push(shared);
+            match shared {
+                Some(shared) => self.shared.push(shared),
+                None => self.poisoned_arrays.push(name.to_string()),
             }
             return None;
         }
-        let value = self.expr(&init.expr)?;
+        let Some(value) = self.expr(&init.expr) else {
+            self.poison(&name);
+            return None;
+        };
         let ty = match annotated {
             Some(ty) => {
-                let ty = self.scalar_type(ty)?;
+                let Some(ty) = self.scalar_type(ty) else {
+                    self.poison(&name);
+                    return None;
+                };
                 self.require(value.ty, ty, value.span, &format!("the value of `{name}`"));
                 self.types.of(ty)
             }
@@ -195,6 +258,13 @@ impl<'e> Lowering<'e> {
             local: id,
             init: value,
         })
+    }
+
+    /// Declares `name` as refused, so that its uses are not reported again.
+    fn poison(&mut self, name: &syn::Ident) {
+        let ty = self.types.fresh(Known::Int);
+        let id = self.declare(name, ty, true);
+        self.poisoned_locals.push(id);
     }
 
     fn declare(&mut self, name: &syn::Ident, ty: TyVar, mutable: bool) -> LocalId {
@@ -354,7 +424,7 @@ impl<'e> Lowering<'e> {
                 let place = self.place(&assign.left)?;
                 let value = self.expr(&assign.right)?;
                 let place_ty = self.place_ty(&place);
-                self.unify(place_ty, value.ty, assign.right.span());
+                self.unify_sides(place_ty, value.ty, &assign.left, &assign.right, assign);
                 Some(Stmt::Assign {
                     place,
                     op: None,
@@ -366,7 +436,7 @@ impl<'e> Lowering<'e> {
                 let place = self.place(&bin.left)?;
                 let value = self.expr(&bin.right)?;
                 let place_ty = self.place_ty(&place);
-                self.arith(op, place_ty, value.ty, bin.span());
+                self.arith(op, place_ty, value.ty, bin);
                 Some(Stmt::Assign {
                     place,
                     op: Some(op),
@@ -516,6 +586,7 @@ impl<'e> Lowering<'e> {
             syn::Expr::Path(p) if p.path.get_ident().is_some() => {
                 let name = p.path.get_ident().expect("checked").to_string();
                 match self.lookup(&name) {
+                    Some(id) if self.poisoned_locals.contains(&id) => None,
                     Some(id) if self.locals[id].mutable => Some(Place::Local(id)),
                     Some(_) => {
                         self.errors.spanned(
@@ -580,10 +651,39 @@ impl<'e> Lowering<'e> {
             && let Some(ident) = p.path.get_ident()
         {
             let name = ident.to_string();
-            if self.lookup(&name).is_none()
-                && let Some(array) = self.array(&name)
+            if self.lookup(&name).is_none() {
+                if let Some(array) = self.array(&name) {
+                    return Some(array);
+                }
+                if self.poisoned_arrays.contains(&name) {
+                    return None;
+                }
+            }
+            if let Some(id) = self.lookup(&name)
+                && self.poisoned_locals.contains(&id)
             {
-                return Some(array);
+                return None;
+            }
+            if let Some(i) = self.params.iter().position(|p| p.name == name)
+                && self.lookup(&name).is_none()
+            {
+                let ty = match self.params[i].kind {
+                    KParamKind::Value(t) => t.rust(),
+                    KParamKind::Slice { .. } => "slice",
+                };
+                self.errors.spanned(
+                    expr,
+                    format!("`{name}` is a value of type `{ty}`, not a slice: only `&[T]` and `&mut [T]` parameters and shared arrays are indexed"),
+                );
+                return None;
+            }
+            if let Some(id) = self.lookup(&name) {
+                let ty = self.types.resolve(self.locals[id].ty);
+                self.errors.spanned(
+                    expr,
+                    format!("`{name}` is a local `{}`, not a slice: only `&[T]` and `&mut [T]` parameters and shared arrays are indexed", ty.rust()),
+                );
+                return None;
             }
         }
         self.outside(
@@ -599,24 +699,25 @@ impl<'e> Lowering<'e> {
         Some(index)
     }
 
-    fn arith(&mut self, op: BinOp, left: TyVar, right: TyVar, span: Span) {
+    fn arith(&mut self, op: BinOp, left: TyVar, right: TyVar, bin: &syn::ExprBinary) {
+        let span = bin.op.span();
         match op {
             BinOp::Shl | BinOp::Shr => {
-                self.needs.push((left, Need::Int, span));
-                self.needs.push((right, Need::Int, span));
+                self.needs.push((left, Need::Int, bin.left.span()));
+                self.needs.push((right, Need::Int, bin.right.span()));
             }
             BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor => {
-                self.unify(left, right, span);
+                self.unify_sides(left, right, &bin.left, &bin.right, bin);
                 self.needs.push((left, Need::IntOrBool, span));
             }
             BinOp::Rem => {
                 // WGSL computes an f32 remainder through a division, so it would differ
                 // between targets: kernels take `%` on integers only.
-                self.unify(left, right, span);
-                self.needs.push((left, Need::Int, span));
+                self.unify_sides(left, right, &bin.left, &bin.right, bin);
+                self.needs.push((left, Need::IntRemainder, span));
             }
             _ => {
-                self.unify(left, right, span);
+                self.unify_sides(left, right, &bin.left, &bin.right, bin);
                 self.needs.push((left, Need::Numeric, span));
             }
         }
@@ -673,14 +774,14 @@ impl<'e> Lowering<'e> {
                         self.types.of(Ty::Bool)
                     }
                     op if op.is_comparison() => {
-                        self.unify(left.ty, right.ty, span);
+                        self.unify_sides(left.ty, right.ty, &bin.left, &bin.right, bin);
                         if !matches!(op, BinOp::Eq | BinOp::Ne) {
                             self.needs.push((left.ty, Need::Numeric, span));
                         }
                         self.types.of(Ty::Bool)
                     }
                     op => {
-                        self.arith(op, left.ty, right.ty, span);
+                        self.arith(op, left.ty, right.ty, bin);
                         left.ty
                     }
                 };
@@ -859,8 +960,14 @@ impl<'e> Lowering<'e> {
         if let Some(ident) = p.path.get_ident() {
             let name = ident.to_string();
             if let Some(id) = self.lookup(&name) {
+                if self.poisoned_locals.contains(&id) {
+                    return None;
+                }
                 let ty = self.locals[id].ty;
                 return self.make(ExprKind::Local(id), ty, span);
+            }
+            if self.poisoned_arrays.contains(&name) {
+                return None;
             }
             if let Some(i) = self.params.iter().position(|k| k.name == name) {
                 return match self.params[i].kind {
@@ -1057,7 +1164,15 @@ impl<'e> Lowering<'e> {
                 Need::Signed => matches!(ty, Ty::I32 | Ty::F32),
                 Need::Float => ty == Ty::F32,
                 Need::IntOrBool => ty != Ty::F32,
+                Need::IntRemainder => ty.is_int(),
             };
+            if !ok && matches!(need, Need::IntRemainder) {
+                self.errors.push(syn::Error::new(
+                    span,
+                    format!("`%` takes integers in a kernel, not `{}`: the targets compute a float remainder differently (WGSL through a division); write `x - y * (x / y).trunc()`", ty.rust()),
+                ));
+                continue;
+            }
             if !ok {
                 let wanted = match need {
                     Need::Numeric => "a number",
@@ -1065,6 +1180,7 @@ impl<'e> Lowering<'e> {
                     Need::Signed => "signed (i32 or f32)",
                     Need::Float => "`f32`",
                     Need::IntOrBool => "an integer or a `bool`",
+                    Need::IntRemainder => "an integer",
                 };
                 self.errors.push(syn::Error::new(
                     span,

@@ -33,9 +33,13 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
         Some(p) if p == "CoarseList" => Some(false),
         Some(_) => {
             let policy = args.policy.as_ref().expect("matched Some");
+            let written = crate::policy::POLICIES
+                .iter()
+                .find(|(_, ty)| policy == ty)
+                .map_or("this policy", |(attr, _)| attr);
             errors.spanned(
                 policy,
-                "a kernel runs under `coarse_list` (independent invocations) or `fine_general` (work-groups that meet at barriers)",
+                format!("kernels have no `{written}`: write `coarse_list` (independent invocations) or `fine_general` (work-groups that meet at barriers)"),
             );
             None
         }
@@ -52,6 +56,8 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
     let name_text = item.sig.ident.to_string();
     let krate = &args.krate;
 
+    let return_reported = !matches!(&item.sig.output, syn::ReturnType::Default)
+        && !matches!(&item.sig.output, syn::ReturnType::Type(_, ty) if matches!(&**ty, Type::Tuple(t) if t.elems.is_empty()));
     let mut lowering = lower::Lowering::new(
         &mut errors,
         targets.1.clone(),
@@ -59,6 +65,7 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
         ctx_name,
         params,
     );
+    lowering.return_reported = return_reported;
     let body = lowering.body(&item.block);
     let lower::Lowering {
         params,
@@ -318,7 +325,7 @@ fn group_size(args: &Args, fine: Option<bool>, errors: &mut Errors) -> u32 {
                 Some(n) => {
                     errors.spanned(
                         size,
-                        format!("a work-group of {n} invocations: no GPU takes it (CUDA and Vulkan take at most {MAX_GROUP}, and at least 1)"),
+                        format!("a work-group of {n} invocations: no GPU takes it (CUDA and Vulkan take at most {MAX_GROUP}, and at least 1); write a size from 1 to {MAX_GROUP}, for example `workgroup(256)`"),
                     );
                     COARSE_GROUP
                 }
@@ -408,12 +415,29 @@ fn signature(item: &ItemFn, targets: &str, errors: &mut Errors) -> (String, Vec<
                 span: typed.ty.span(),
                 kind,
             }),
-            None => errors.spanned(
-                &typed.ty,
-                format!(
-                    "targets {targets} cannot take a parameter of this type: a kernel takes slices `&[T]` and `&mut [T]` of f32, i32 or u32, and values of f32, i32, u32 or bool"
-                ),
-            ),
+            None => {
+                let written = quote::ToTokens::to_token_stream(&*typed.ty)
+                    .to_string()
+                    .replace(' ', "");
+                let advice = match written.as_str() {
+                    "f64" => " (use `f32`)".to_string(),
+                    "usize" | "u64" | "u8" | "u16" => " (use `u32`)".to_string(),
+                    "i64" | "isize" | "i8" | "i16" => " (use `i32`)".to_string(),
+                    w if w.starts_with("Vec<") => format!(
+                        " (take `&{}` or `&mut {}`)",
+                        w.replacen("Vec<", "[", 1).replacen('>', "]", 1),
+                        w.replacen("Vec<", "[", 1).replacen('>', "]", 1)
+                    ),
+                    "String" | "&str" => " (kernels compute on numbers)".to_string(),
+                    _ => String::new(),
+                };
+                errors.spanned(
+                    &typed.ty,
+                    format!(
+                        "targets {targets} cannot take a parameter of type `{written}`{advice}: a kernel takes slices `&[T]` and `&mut [T]` of f32, i32 or u32, and values of f32, i32, u32 or bool"
+                    ),
+                )
+            }
         }
     }
     (ctx_name, params)
