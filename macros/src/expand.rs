@@ -353,6 +353,51 @@ pub(crate) fn shared_methods(task: &TaskFn, krate: &Path) -> TokenStream {
 mod tests {
     use quote::quote;
 
+    /// Spacing between tokens depends on how they were made, and trailing commas on the
+    /// formatter, not on what the code is.
+    fn squeeze(tokens: proc_macro2::TokenStream) -> String {
+        let text: String = tokens.to_string().split_whitespace().collect();
+        text.replace(",)", ")")
+            .replace(",}", "}")
+            .replace(",]", "]")
+    }
+
+    /// Fails, saying where the fresh expansion is, unless `generated` is what `documented`
+    /// (a file of docs/expansion) holds.
+    fn same_expansion(generated: proc_macro2::TokenStream, documented: &str, file: &str) {
+        let documented: proc_macro2::TokenStream = documented.parse().unwrap();
+        if squeeze(generated.clone()) != squeeze(documented) {
+            let fresh = std::env::temp_dir().join(format!("spm-{file}.expanded.rs"));
+            std::fs::write(&fresh, generated.to_string()).unwrap();
+            panic!(
+                "the expansion changed: it is in {}; format it (`rustfmt --edition 2024`), read the difference, and copy it into docs/expansion/{file} under its two comment lines",
+                fresh.display()
+            );
+        }
+    }
+
+    /// The string literal that follows `field:` in generated code (a kernel's source).
+    fn source_of(tokens: &proc_macro2::TokenStream, field: &str) -> Option<String> {
+        let tokens: Vec<proc_macro2::TokenTree> = tokens.clone().into_iter().collect();
+        for (i, token) in tokens.iter().enumerate() {
+            match token {
+                proc_macro2::TokenTree::Ident(ident) if ident == field => {
+                    if let Some(proc_macro2::TokenTree::Literal(lit)) = tokens.get(i + 2) {
+                        let lit: syn::LitStr = syn::parse_str(&lit.to_string()).ok()?;
+                        return Some(lit.value());
+                    }
+                }
+                proc_macro2::TokenTree::Group(group) => {
+                    if let Some(found) = source_of(&group.stream(), field) {
+                        return Some(found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
     /// `docs/expansion/edge.rs` shows readers what the macro generates; this keeps it true.
     #[test]
     fn the_documented_expansion_is_the_real_one() {
@@ -365,25 +410,55 @@ mod tests {
                 }
             ),
         );
-        let documented: proc_macro2::TokenStream = include_str!("../../docs/expansion/edge.rs")
-            .parse()
-            .unwrap();
-        // Spacing between tokens depends on how they were made, and trailing commas on the
-        // formatter, not on what the code is.
-        let squeeze = |tokens: proc_macro2::TokenStream| -> String {
-            let text: String = tokens.to_string().split_whitespace().collect();
-            text.replace(",)", ")")
-                .replace(",}", "}")
-                .replace(",]", "]")
-        };
-        if squeeze(generated.clone()) != squeeze(documented) {
-            let fresh = std::env::temp_dir().join("spm-edge.expanded.rs");
-            std::fs::write(&fresh, generated.to_string()).unwrap();
-            panic!(
-                "the expansion changed: it is in {}; format it (`rustfmt --edition 2024`), read the difference, and copy it into docs/expansion/edge.rs under its two comment lines",
-                fresh.display()
-            );
+        same_expansion(
+            generated,
+            include_str!("../../docs/expansion/edge.rs"),
+            "edge.rs",
+        );
+    }
+
+    /// `docs/expansion/saxpy.rs`, `.wgsl` and `.cu` show what a kernel becomes.
+    #[test]
+    fn the_documented_kernel_expansion_is_the_real_one() {
+        let generated = super::pclosure(
+            quote!(coarse_list, targets(serial, cores, gpu)),
+            quote!(
+                /// `ys[i] = a * xs[i] + ys[i]` for `i = ctx.rank()`.
+                pub fn saxpy(ctx: &Ctx, a: f32, xs: &[f32], ys: &mut [f32]) {
+                    let i = ctx.rank();
+                    if i < ys.len() {
+                        ys[i] = a * xs[i] + ys[i];
+                    }
+                }
+            ),
+        );
+        for (field, file, documented) in [
+            (
+                "wgsl",
+                "saxpy.wgsl",
+                include_str!("../../docs/expansion/saxpy.wgsl"),
+            ),
+            (
+                "cuda",
+                "saxpy.cu",
+                include_str!("../../docs/expansion/saxpy.cu"),
+            ),
+        ] {
+            let source = source_of(&generated, field).expect("the spec holds the sources");
+            if source != documented {
+                let fresh = std::env::temp_dir().join(format!("spm-{file}"));
+                std::fs::write(&fresh, &source).unwrap();
+                panic!(
+                    "the generated {field} changed: it is in {}; read the difference and copy it into docs/expansion/{file}",
+                    fresh.display()
+                );
+            }
         }
+        same_expansion(
+            generated,
+            include_str!("../../docs/expansion/saxpy.rs"),
+            "saxpy.rs",
+        );
     }
 
     #[test]

@@ -97,7 +97,7 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
             let barrier = Ident::new("barrier", *span);
             quote_spanned!(*span=> __spm_ctx.#barrier();)
         });
-        if let Some(policy) = &args.policy {
+        if let Some(policy) = args.policy.as_ref().filter(|_| !spans.is_empty()) {
             toxic = quote! {
                 #[allow(dead_code)]
                 fn __spm_toxic(__spm_ctx: &#krate::kernel::KernelCtx<#krate::#policy>) {

@@ -305,6 +305,9 @@ impl<'k> RustEmit<'k> {
             } => {
                 let cond = self.expr(cond);
                 let then = self.once_block(then);
+                if otherwise.is_empty() {
+                    return quote!(if #cond { #then });
+                }
                 let otherwise = self.once_block(otherwise);
                 quote!(if #cond { #then } else { #otherwise })
             }
@@ -405,6 +408,9 @@ impl<'k> RustEmit<'k> {
             } => {
                 let cond = self.expr(cond);
                 let then = self.stmts(then);
+                if otherwise.is_empty() {
+                    return quote!(if #cond { #then });
+                }
                 let otherwise = self.stmts(otherwise);
                 quote!(if #cond { #then } else { #otherwise })
             }

@@ -8,6 +8,51 @@ use super::ir::{
     ArrayRef, BinOp, CtxValue, Expr, ExprKind, KParamKind, Kernel, MathFn, Place, Stmt, Ty, UnOp,
 };
 
+/// What every kernel's WGSL holds: the fault record, and the operations whose meaning WGSL
+/// leaves to the implementation or defines otherwise than Rust.
+const PRELUDE: &str = r#"var<private> spm_inv: u32;
+
+fn spm_oob(array: u32, index: u32) {
+    loop {
+        let r = atomicCompareExchangeWeak(&spm_fault[0], 0u, array + 1u);
+        if (r.exchanged) {
+            atomicStore(&spm_fault[1], index);
+            atomicStore(&spm_fault[2], spm_inv);
+            break;
+        }
+        if (r.old_value != 0u) { break; }
+    }
+}
+fn spm_div_i32(a: i32, b: i32) -> i32 {
+    if (b == 0i || (a == -2147483647i - 1i && b == -1i)) { return a; }
+    return a / b;
+}
+fn spm_rem_i32(a: i32, b: i32) -> i32 {
+    if (b == 0i || (a == -2147483647i - 1i && b == -1i)) { return 0i; }
+    return a % b;
+}
+fn spm_div_u32(a: u32, b: u32) -> u32 {
+    if (b == 0u) { return a; }
+    return a / b;
+}
+fn spm_rem_u32(a: u32, b: u32) -> u32 {
+    if (b == 0u) { return 0u; }
+    return a % b;
+}
+// Rust's saturating conversions (WGSL's own stop at the largest float below the bound).
+fn spm_f32_to_i32(x: f32) -> i32 {
+    if (x >= 2147483648.0f) { return 2147483647i; }
+    if (x <= -2147483648.0f) { return -2147483647i - 1i; }
+    if (x == x) { return i32(x); }
+    return 0i;
+}
+fn spm_f32_to_u32(x: f32) -> u32 {
+    if (x >= 4294967296.0f) { return 4294967295u; }
+    if (x > 0.0f) { return u32(x); }
+    return 0u;
+}
+"#;
+
 pub(crate) fn emit(k: &Kernel, tys: &[Ty], fine: bool, group_size: u32) -> String {
     let mut e = Wgsl {
         k,
@@ -93,48 +138,7 @@ impl Wgsl<'_> {
                 s.len
             );
         }
-        out.push_str(
-            "var<private> spm_inv: u32;\n\n\
-fn spm_oob(array: u32, index: u32) {\n\
-    loop {\n\
-        let r = atomicCompareExchangeWeak(&spm_fault[0], 0u, array + 1u);\n\
-        if (r.exchanged) {\n\
-            atomicStore(&spm_fault[1], index);\n\
-            atomicStore(&spm_fault[2], spm_inv);\n\
-            break;\n\
-        }\n\
-        if (r.old_value != 0u) { break; }\n\
-    }\n\
-}\n\
-fn spm_div_i32(a: i32, b: i32) -> i32 {\n\
-    if (b == 0i || (a == -2147483647i - 1i && b == -1i)) { return a; }\n\
-    return a / b;\n\
-}\n\
-fn spm_rem_i32(a: i32, b: i32) -> i32 {\n\
-    if (b == 0i || (a == -2147483647i - 1i && b == -1i)) { return 0i; }\n\
-    return a % b;\n\
-}\n\
-// Rust's saturating conversions (WGSL's own clamp below the bound).\n\
-fn spm_f32_to_i32(x: f32) -> i32 {\n\
-    if (x >= 2147483648.0f) { return 2147483647i; }\n\
-    if (x <= -2147483648.0f) { return -2147483647i - 1i; }\n\
-    if (x == x) { return i32(x); }\n\
-    return 0i;\n\
-}\n\
-fn spm_f32_to_u32(x: f32) -> u32 {\n\
-    if (x >= 4294967296.0f) { return 4294967295u; }\n\
-    if (x > 0.0f) { return u32(x); }\n\
-    return 0u;\n\
-}\n\
-fn spm_div_u32(a: u32, b: u32) -> u32 {\n\
-    if (b == 0u) { return a; }\n\
-    return a / b;\n\
-}\n\
-fn spm_rem_u32(a: u32, b: u32) -> u32 {\n\
-    if (b == 0u) { return 0u; }\n\
-    return a % b;\n\
-}\n",
-        );
+        out.push_str(PRELUDE);
         // Bounds-checked access to every array.
         for (i, p) in k.params.iter().enumerate() {
             if let KParamKind::Slice { elem, writable } = p.kind {
