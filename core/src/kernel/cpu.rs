@@ -171,16 +171,18 @@ impl<T: Word> Out<'_, T> {
 }
 
 /// A work-group's shared array on the CPU, zeroed as on the GPUs. A group's invocations run
-/// on one thread, in lockstep, so it needs no synchronisation.
-pub struct SharedMem<T> {
-    data: Vec<T>,
+/// on one thread, in lockstep, so it needs no synchronisation; it lives on that thread's stack
+/// (GPUs give a work-group tens of kilobytes at most).
+pub struct SharedMem<T, const N: usize> {
+    data: [T; N],
 }
 
-impl<T: Word> SharedMem<T> {
-    /// `len` zeros.
-    pub fn new(len: usize) -> Self {
+impl<T: Word, const N: usize> SharedMem<T, N> {
+    /// `N` zeros.
+    #[inline]
+    pub fn new() -> Self {
         Self {
-            data: vec![T::default(); len],
+            data: [T::default(); N],
         }
     }
 

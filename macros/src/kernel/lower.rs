@@ -40,6 +40,9 @@ pub(crate) struct Lowering<'e> {
     poisoned_arrays: Vec<String>,
     /// The signature's return type was refused already.
     pub(crate) return_reported: bool,
+    /// Types of index expressions: an unsuffixed literal there is a `u32`, as a Rust index
+    /// literal is a `usize`.
+    indices: Vec<TyVar>,
     /// Integer literals, to check that each fits its type.
     literals: Vec<(TyVar, u64, Span)>,
     depth: usize,
@@ -70,6 +73,7 @@ impl<'e> Lowering<'e> {
             poisoned_arrays: Vec::new(),
             return_reported: false,
             literals: Vec::new(),
+            indices: Vec::new(),
             depth: 0,
         }
     }
@@ -696,6 +700,7 @@ impl<'e> Lowering<'e> {
     fn index(&mut self, expr: &syn::Expr) -> Option<Expr> {
         let index = self.expr(expr)?;
         self.needs.push((index.ty, Need::Int, index.span));
+        self.indices.push(index.ty);
         Some(index)
     }
 
@@ -1156,6 +1161,11 @@ impl<'e> Lowering<'e> {
     }
 
     fn check_needs(&mut self) {
+        for v in std::mem::take(&mut self.indices) {
+            if self.types.known(v) == Known::Int {
+                let _ = self.types.require(v, Ty::U32);
+            }
+        }
         for (v, need, span) in std::mem::take(&mut self.needs) {
             let ty = self.types.resolve(v);
             let ok = match need {

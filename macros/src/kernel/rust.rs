@@ -139,7 +139,7 @@ impl<'k> RustEmit<'k> {
             let ident = shared_ident(i);
             let ty = ty_tokens(s.elem);
             let len = s.len as usize;
-            quote!(let mut #ident = #krate::__private::kernel::SharedMem::<#ty>::new(#len);)
+            quote!(let mut #ident = #krate::__private::kernel::SharedMem::<#ty, #len>::new();)
         });
         let body = if self.fine {
             self.once_block(&k.body)
