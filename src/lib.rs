@@ -38,7 +38,27 @@
 //! }
 //! ```
 //!
-//! See the README for the policies, the toxic table, the runtime's guarantees and its limits.
+//! A kernel is a pclosure whose one body runs on the CPU and on GPUs ([`kernel`]):
+//!
+//! ```
+//! use spm::prelude::*;
+//!
+//! #[pclosure(coarse_list, targets(serial, cores, gpu))]
+//! fn double(ctx: &Ctx, xs: &mut [f32]) {
+//!     let i = ctx.rank();
+//!     if i < xs.len() {
+//!         xs[i] = 2.0 * xs[i];
+//!     }
+//! }
+//!
+//! let mut xs = vec![1.5f32; 100];
+//! Double::over(xs.len()).check(&[&Pool::serial(), &Pool::threads(2)], &mut xs)?;
+//! assert!(xs.iter().all(|&x| x == 3.0));
+//! # Ok::<(), KernelError>(())
+//! ```
+//!
+//! See the README for the policies, the toxic table, kernels, the runtime's guarantees and its
+//! limits.
 
 pub use spm_core::*;
 pub use spm_macros::pclosure;
