@@ -15,6 +15,7 @@ use crate::attempt;
 use crate::ctx::link::TaskLink;
 use crate::hub::{Board, HubServices};
 use crate::outcome::FailedAttempt;
+use crate::pool::Gpus;
 use crate::pool::processes::Shipment;
 use crate::pool::threads::{SeatEnd, SeatJob};
 use crate::report::{EarlyStop, TaskRecord};
@@ -36,6 +37,8 @@ pub(crate) struct FarmRules {
     pub(crate) crash_limit: u32,
     /// Resource limits of process spokes, for tasks that set none of their own.
     pub(crate) limits: Limits,
+    /// The GPUs the pool's spokes hold: an attempt's context names its seat's.
+    pub(crate) gpus: Gpus,
 }
 
 /// How much later than an attempt's deadline the hub expires it itself, on a process pool,
@@ -256,7 +259,15 @@ impl<T: Task + Send> Farm<T> {
             (attempt, deadline)
         };
 
-        let ctx = Ctx::new(Arc::clone(link), task, attempt, self.slots.len(), deadline);
+        let gpu = self.rules.gpus.of(watch.seat);
+        let ctx = Ctx::new(
+            Arc::clone(link),
+            task,
+            attempt,
+            self.slots.len(),
+            deadline,
+            gpu,
+        );
         let verdict = if self.rules.remote {
             let shipment = Shipment {
                 task,

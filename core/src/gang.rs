@@ -16,6 +16,7 @@ use crate::ctx::link::TaskLink;
 use crate::fabric::Fabric;
 use crate::farm::PROXY_SLACK;
 use crate::hub::{Board, HubServices};
+use crate::pool::Gpus;
 use crate::pool::processes::Shipment;
 use crate::pool::threads::{SeatEnd, SeatJob};
 use crate::report::label_of;
@@ -76,6 +77,8 @@ pub(crate) struct GangLaunch<T: Task> {
     remote: bool,
     /// Resource limits of process spokes, for members that set none of their own.
     limits: Limits,
+    /// The GPUs the pool's spokes hold.
+    gpus: Gpus,
     originals: Arc<[Original<T>]>,
     members: Box<[Member<T::Output>]>,
     default_timeout: Option<Duration>,
@@ -92,6 +95,7 @@ impl<T: Task + Send> GangLaunch<T> {
         default_timeout: Option<Duration>,
         services: Arc<HubServices>,
         remote: Option<Limits>,
+        gpus: Gpus,
     ) -> (Arc<Self>, Receiver<()>) {
         let size = originals.len();
         let members: Box<[Member<T::Output>]> = (0..size)
@@ -110,6 +114,7 @@ impl<T: Task + Send> GangLaunch<T> {
             launch,
             remote: remote.is_some(),
             limits: remote.unwrap_or_default(),
+            gpus,
             originals,
             members,
             default_timeout,
@@ -156,7 +161,8 @@ impl<T: Task + Send> GangLaunch<T> {
             launch: Arc::clone(self),
             watch: Arc::clone(watch),
         });
-        let ctx = Ctx::new(link, rank, self.launch, self.members.len(), deadline);
+        let gpu = self.gpus.of(watch.seat);
+        let ctx = Ctx::new(link, rank, self.launch, self.members.len(), deadline, gpu);
         let original = &self.originals[rank];
         let verdict = if self.remote {
             let shipment = Shipment {

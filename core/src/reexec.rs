@@ -12,12 +12,13 @@ use std::process::{Child, Command, Stdio};
 const SOCKET_FD: i32 = 3;
 
 /// Starts the program at `program` again as a helper: `role` set to the socket's descriptor,
-/// `name` as its `argv[0]` (for `ps`; it reads no arguments), no input, `stdout` as its
-/// output. `prepare` runs in the child between `fork` and `exec`, once the socket is in place,
-/// and may only make system calls on plain values.
+/// and `env` over this process's environment, `name` as its `argv[0]` (for `ps`; it reads no
+/// arguments), no input, `stdout` as its output. `prepare` runs in the child between `fork`
+/// and `exec`, once the socket is in place, and may only make system calls on plain values.
 pub(crate) fn start(
     program: &std::path::Path,
     role: &str,
+    env: &[(&str, &str)],
     name: &str,
     stdout: Stdio,
     prepare: fn() -> io::Result<()>,
@@ -27,6 +28,7 @@ pub(crate) fn start(
     let mut command = Command::new(program);
     command
         .env(role, SOCKET_FD.to_string())
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(stdout)
         .arg0(name);

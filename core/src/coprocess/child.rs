@@ -143,7 +143,7 @@ pub(crate) fn start(spec: &Coprocess<'_>) -> Result<Started, Cause> {
     let request = Request {
         program: spec.program.as_bytes().to_vec(),
         args: spec.args.iter().map(|a| a.as_bytes().to_vec()).collect(),
-        env: shim::environment(&spec.env),
+        env: shim::environment(&spec.env_overrides()),
     };
     if [&request.program]
         .into_iter()

@@ -43,6 +43,7 @@
 mod capture;
 mod child;
 mod commands;
+mod device;
 mod group;
 mod launcher;
 mod shim;
@@ -121,6 +122,8 @@ pub(crate) trait TaskSide {
     /// Tells the hub that this attempt runs process group `pgid` (`running`), so that it can end
     /// it should it abandon the attempt, or that the group is gone (`!running`).
     fn adopt(&self, pgid: i32, running: bool);
+    /// The GPU the task's spoke holds, which its commands are to see alone.
+    fn gpu(&self) -> Option<u32>;
 }
 
 /// An external command to run: a program, its arguments, and how to run it. Build it with

@@ -19,6 +19,10 @@ impl<P: Policy> TaskSide for Ctx<P> {
     fn adopt(&self, pgid: i32, running: bool) {
         self.link.adopt_group(pgid, running);
     }
+
+    fn gpu(&self) -> Option<u32> {
+        self.gpu
+    }
 }
 
 impl<P: Policy> Ctx<P> {
@@ -27,6 +31,10 @@ impl<P: Policy> Ctx<P> {
     /// task is cancelled or reaches its deadline, and the hub ends it should it abandon this
     /// attempt. Allowed under every policy: a command that is killed with its task leaves no
     /// partner waiting.
+    ///
+    /// On a pool whose spokes hold GPUs ([`Pool::with_gpus`](crate::Pool::with_gpus)), the
+    /// command gets `CUDA_VISIBLE_DEVICES` set to this task's [`gpu`](Ctx::gpu), unless it
+    /// sets that variable itself with `.env(..)`.
     ///
     /// ```
     /// use spm::prelude::*;

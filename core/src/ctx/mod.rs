@@ -43,6 +43,7 @@ pub struct Ctx<P: Policy> {
     rank: usize,
     size: usize,
     deadline: Option<Instant>,
+    gpu: Option<u32>,
     default_label: OnceLock<String>,
     _policy: PhantomData<fn() -> P>,
     _stays: CtxStaysOnItsSpoke,
@@ -55,6 +56,7 @@ impl<P: Policy> Ctx<P> {
         attempt: u32,
         size: usize,
         deadline: Option<Instant>,
+        gpu: Option<u32>,
     ) -> Self {
         Self {
             link,
@@ -63,6 +65,7 @@ impl<P: Policy> Ctx<P> {
             rank: task,
             size,
             deadline,
+            gpu,
             default_label: OnceLock::new(),
             _policy: PhantomData,
             _stays: CtxStaysOnItsSpoke(PhantomData),
@@ -110,6 +113,15 @@ impl<P: Policy> Ctx<P> {
         self.deadline
     }
 
+    /// The GPU that the spoke running this attempt holds (see
+    /// [`Pool::with_gpus`](crate::Pool::with_gpus)): its device ordinal as the hub sees it,
+    /// also on a process spoke, whose own CUDA sees that device alone, as its device 0. `None`
+    /// when the pool holds no GPU. Allowed under every policy: it is a fact of the spoke, not
+    /// communication.
+    pub fn gpu(&self) -> Option<u32> {
+        self.gpu
+    }
+
     /// Reports how far the task is, as a fraction in `0.0..=1.0` (values outside are clamped;
     /// NaN is ignored). Fire and forget: the manager's `.on_progress(..)` callback, if any,
     /// sees it; nothing waits for an answer.
@@ -145,6 +157,7 @@ impl<P: Policy> fmt::Debug for Ctx<P> {
             .field("attempt", &self.attempt)
             .field("rank", &self.rank)
             .field("size", &self.size)
+            .field("gpu", &self.gpu)
             .finish()
     }
 }

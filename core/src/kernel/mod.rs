@@ -17,6 +17,7 @@ mod target;
 
 pub use arg::{Arg, Buf, BufMut};
 pub use error::{Disagreement, KernelError};
+pub(crate) use gpu::cuda_device_count;
 pub use gpu::{GpuPool, GpuRun, GpuTimes};
 pub use kernel::{Kernel, KernelCtx, Targets};
 pub use launch::{CheckReport, DEFAULT_ULPS, Launch, LaunchReport};

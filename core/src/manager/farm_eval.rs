@@ -38,6 +38,7 @@ pub(super) fn eval<T: Task + Send>(
         remote: false,
         crash_limit: run.options.crash_limit.unwrap_or(DEFAULT_CRASH_LIMIT),
         limits: run.options.limits,
+        gpus: pool.gpus.clone(),
     };
     if let Spokes::Processes(_) = pool.spokes {
         if let Err(unwired) = crate::spoke::wired::<T>() {
@@ -67,7 +68,7 @@ pub(super) fn eval<T: Task + Send>(
             }
             if rules.remote
                 && let Err(kind) =
-                    processes::obtain(seats, seats_needed, run.options.wait_for_spokes)
+                    processes::obtain(seats, &pool.gpus, seats_needed, run.options.wait_for_spokes)
             {
                 return Err(run.refuse(kind, tasks));
             }

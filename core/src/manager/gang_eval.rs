@@ -57,7 +57,7 @@ pub(super) fn eval<T: Task + Send>(
         return Err(run.refuse(kind, tasks));
     }
     if let Spokes::Processes(seats) = &mut pool.spokes
-        && let Err(kind) = processes::obtain(seats, size, run.options.wait_for_spokes)
+        && let Err(kind) = processes::obtain(seats, &pool.gpus, size, run.options.wait_for_spokes)
     {
         return Err(run.refuse(kind, tasks));
     }
@@ -74,6 +74,7 @@ pub(super) fn eval<T: Task + Send>(
             run.options.timeout_per_task,
             Arc::clone(&run.services),
             remote,
+            pool.gpus.clone(),
         );
         let driven = match &mut pool.spokes {
             Spokes::Serial => {

@@ -7,11 +7,13 @@
 //! this process (child processes, MPI ranks) fit the same shape: their seat is a proxy thread
 //! that ships each attempt to its spoke and concludes it when the answer, or the crash, comes.
 
+mod gpus;
 pub(crate) mod processes;
 pub(crate) mod threads;
 
 use std::fmt;
 
+pub(crate) use gpus::{Gpus, VISIBLE_DEVICES};
 use threads::ThreadSeats;
 
 /// A handle to spokes: the workers that evaluate tasks.
@@ -21,6 +23,8 @@ use threads::ThreadSeats;
 /// abandoned thread, stuck in a task past its deadline, exits on its own when the task returns).
 pub struct Pool {
     pub(crate) spokes: Spokes,
+    /// The GPUs its spokes hold (see [`Pool::with_gpus`]).
+    pub(crate) gpus: Gpus,
     /// The `Cores` target's threads, for kernels: started at the first launch.
     kernel_threads: std::sync::OnceLock<Result<rayon::ThreadPool, String>>,
 }
@@ -73,7 +77,7 @@ impl Pool {
     /// whiteboard, requests), and `fine_general` members reach their gang through it (messages,
     /// collectives, hub pushes), all over the spoke's socket. Linux only.
     pub fn processes(spokes: usize) -> Self {
-        Self::with(Spokes::Processes(ThreadSeats::new(spokes, "spm-proxy")))
+        Self::with(Spokes::Processes(process_seats(spokes)))
     }
 
     /// [`Pool::threads`] with one spoke per core this process may use.
@@ -84,6 +88,7 @@ impl Pool {
     fn with(spokes: Spokes) -> Self {
         Self {
             spokes,
+            gpus: Gpus::default(),
             kernel_threads: std::sync::OnceLock::new(),
         }
     }
@@ -116,13 +121,19 @@ impl Pool {
     }
 }
 
+/// The seats of a process pool: threads that are the proxies of spoke processes.
+fn process_seats(spokes: usize) -> ThreadSeats {
+    ThreadSeats::new(spokes, "spm-proxy")
+}
+
 impl fmt::Display for Pool {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.spokes {
             Spokes::Serial => f.write_str("Pool::serial()"),
             Spokes::Threads(seats) => write!(f, "Pool::threads({})", seats.size()),
             Spokes::Processes(seats) => write!(f, "Pool::processes({})", seats.size()),
-        }
+        }?;
+        write!(f, "{}", self.gpus)
     }
 }
 

@@ -20,6 +20,7 @@ use crate::fabric::{Op, Parcel};
 use crate::hub::{Query, Reply, Types};
 use crate::outcome::Crash;
 use crate::pool::threads::{SeatEnd, SeatJob, ThreadSeats};
+use crate::pool::{Gpus, VISIBLE_DEVICES};
 use crate::reexec;
 use crate::spoke::SPOKE_ENV;
 use crate::spoke::protocol::{Answer, Ask, FromSpoke, RunOrder, ToSpoke, WireOp};
@@ -48,11 +49,23 @@ struct SpokeProcess {
 }
 
 impl SpokeProcess {
-    fn start() -> Result<Self, String> {
+    /// Starts a spoke process; one that holds `gpu` sees that device alone (its CUDA's device
+    /// 0), through `CUDA_VISIBLE_DEVICES`.
+    fn start(gpu: Option<u32>) -> Result<Self, String> {
         let program = std::env::current_exe()
             .map_err(|e| format!("cannot find this program to start it again: {e}"))?;
-        let (child, hub_end) =
-            reexec::start(&program, SPOKE_ENV, "spm-spoke", Stdio::inherit(), || {
+        let device = gpu.map(|gpu| gpu.to_string());
+        let env: Vec<(&str, &str)> = device
+            .iter()
+            .map(|device| (VISIBLE_DEVICES, device.as_str()))
+            .collect();
+        let (child, hub_end) = reexec::start(
+            &program,
+            SPOKE_ENV,
+            &env,
+            "spm-spoke",
+            Stdio::inherit(),
+            || {
                 // SAFETY: system calls on plain values, between fork and exec.
                 unsafe {
                     // A session of its own, so that killing it kills what it started in its
@@ -65,8 +78,9 @@ impl SpokeProcess {
                     }
                 }
                 Ok(())
-            })
-            .map_err(|e| format!("cannot start `{}` again as a spoke: {e}", program.display()))?;
+            },
+        )
+        .map_err(|e| format!("cannot start `{}` again as a spoke: {e}", program.display()))?;
         let pid = i32::try_from(child.id()).expect("Linux pids fit in an i32");
         // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
         let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
@@ -279,12 +293,12 @@ thread_local! {
     static SPOKE: RefCell<Option<SpokeProcess>> = const { RefCell::new(None) };
 }
 
-/// Starts the spoke process of this seat if it has none.
-fn ensure_spoke() -> Result<(), String> {
+/// Starts the spoke process of this seat, holding `gpu`, if it has none.
+fn ensure_spoke(gpu: Option<u32>) -> Result<(), String> {
     SPOKE.with(|slot| {
         let mut slot = slot.borrow_mut();
         if slot.is_none() {
-            *slot = Some(SpokeProcess::start()?);
+            *slot = Some(SpokeProcess::start(gpu)?);
         }
         Ok(())
     })
@@ -292,13 +306,14 @@ fn ensure_spoke() -> Result<(), String> {
 
 /// The job that makes each seat start its spoke process, and says how it went.
 struct StartSpokes {
+    gpus: Gpus,
     reports: Mutex<Vec<Option<Result<(), String>>>>,
     reported: Condvar,
 }
 
 impl SeatJob for StartSpokes {
     fn run(&self, seat: usize) -> SeatEnd {
-        let started = ensure_spoke();
+        let started = ensure_spoke(self.gpus.of(seat));
         let mut reports = self.reports.lock().unwrap_or_else(PoisonError::into_inner);
         reports[seat] = Some(started);
         self.reported.notify_all();
@@ -307,11 +322,13 @@ impl SeatJob for StartSpokes {
 }
 
 /// Makes sure seats `0..count` of a process pool (their proxy threads obtained already) have
-/// their spoke processes, starting those that are not known to run, within `wait` if given:
+/// their spoke processes (seat `k` holding `gpus.of(k)`), starting those that are not known to
+/// run, within `wait` if given:
 /// so a spoke that cannot start is the manager's error, before any task runs, not a task's.
 /// (A spoke that dies later is started again by its proxy for the next attempt.)
 pub(crate) fn obtain(
     seats: &mut ThreadSeats,
+    gpus: &Gpus,
     count: usize,
     wait: Option<Duration>,
 ) -> Result<(), ErrorKind> {
@@ -320,6 +337,7 @@ pub(crate) fn obtain(
         return Ok(());
     }
     let job = Arc::new(StartSpokes {
+        gpus: gpus.clone(),
         reports: Mutex::new(vec![None; count]),
         reported: Condvar::new(),
     });
@@ -411,13 +429,15 @@ pub(crate) fn run<T: Task>(
         deadline_ns: shipment
             .deadline
             .map(|d| d.saturating_duration_since(Instant::now()).as_nanos() as u64),
+        gpu: ctx.gpu(),
     });
 
     SPOKE.with(|slot| {
         let mut slot = slot.borrow_mut();
         if slot.is_none() {
-            // Its spoke died with an earlier attempt: this one gets a new spoke.
-            let spoke = SpokeProcess::start().map_err(|e| {
+            // Its spoke died with an earlier attempt: this one gets a new spoke, which holds
+            // the seat's GPU as the old one did.
+            let spoke = SpokeProcess::start(ctx.gpu()).map_err(|e| {
                 fail(
                     TaskErrorKind::Task,
                     format!("could not start a process spoke: {e}"),

@@ -182,6 +182,7 @@ fn run_order<T: Task>(order: &RunOrder, channel: &Shared) -> FromSpoke {
         order.attempt,
         order.size as usize,
         deadline,
+        order.gpu,
     );
     let verdict = attempt::run(|| T::from_args(args), &ctx, deadline);
     drop(ctx);

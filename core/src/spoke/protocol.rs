@@ -86,6 +86,8 @@ pub struct RunOrder {
     pub(crate) label: Option<String>,
     /// Time left until the attempt's deadline, if it has one.
     pub(crate) deadline_ns: Option<u64>,
+    /// The GPU the spoke holds, as the hub numbers it (the spoke's CUDA sees it alone).
+    pub(crate) gpu: Option<u32>,
 }
 
 /// From a spoke to its hub.

@@ -156,6 +156,7 @@ fn start(identity: Identity) -> io::Result<Launcher> {
     let (child, mut ours) = reexec::start(
         std::path::Path::new("/proc/self/exe"),
         LAUNCHER_ENV,
+        &[],
         "spm-launcher",
         Stdio::null(),
         || {
