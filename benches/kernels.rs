@@ -3,7 +3,8 @@
 //! and the GPU (kernel time and transfers apart).
 //!
 //! `cargo bench --bench kernels`; `SPM_BENCH_N` sets the elements (default 16M),
-//! `SPM_BENCH_REPEATS` the repeats (default 5, the best is kept).
+//! `SPM_BENCH_REPEATS` the repeats (default 5, the best is kept), `SPM_BENCH_GPU` the GPU
+//! (`cuda` or `vulkan`; default `Pool::gpu()`'s choice).
 
 mod common;
 
@@ -89,7 +90,11 @@ fn main() {
         .num_threads(threads)
         .build()
         .expect("rayon starts");
-    let gpu = Pool::gpu();
+    let gpu = match std::env::var("SPM_BENCH_GPU").as_deref() {
+        Ok("cuda") => Pool::gpu_cuda(0),
+        Ok("vulkan") => Pool::gpu_vulkan(),
+        _ => Pool::gpu(),
+    };
 
     println!("\n== SAXPY (coarse_list), {n} elements");
     let saxpy_serial = best(repeats, || {

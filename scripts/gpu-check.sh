@@ -20,6 +20,7 @@ if [[ "${1:-}" == "--build" ]]; then
     built() { sed -n "s|.*Executable $1 (\(.*\))|\1|p" | tail -1; }
     cp "$(cargo test --release --locked --test kernels --no-run 2>&1 | built tests/kernels.rs)" "$out/kernel-tests"
     cp "$(cargo test --release --locked --test kernel_subset --no-run 2>&1 | built tests/kernel_subset.rs)" "$out/subset-tests"
+    cp "$(cargo test --release --locked --test gpu_resource --no-run 2>&1 | built tests/gpu_resource.rs)" "$out/gpu-resource-tests"
     cp "$(cargo test --release --locked -p spm-core --lib --no-run 2>&1 | built 'unittests src/lib.rs')" "$out/core-tests"
     cp "$(cargo bench --locked --bench kernels --no-run 2>&1 | built benches/kernels.rs)" "$out/kernel-bench"
     cargo build --release --locked --example pow2 --example reduction --example saxpy
@@ -50,6 +51,9 @@ step "agreement tests: serial, cores and every GPU backend that opens"
 SPM_GPU_ALL=1 "$dir/kernel-tests" --test-threads 1 --nocapture || status=1
 SPM_GPU_ALL=1 "$dir/subset-tests" --test-threads 1 --nocapture || status=1
 
+step "GPUs as a resource of list tasks (Pool::per_gpu)"
+"$dir/gpu-resource-tests" --test-threads 1 || status=1
+
 step "the CUDA backend's own tests"
 SPM_REQUIRE_GPU=1 "$dir/core-tests" kernel::gpu::cuda || status=1
 
@@ -57,6 +61,11 @@ step "examples"
 for example in pow2 reduction saxpy; do "$dir/$example" || status=1; done
 
 step "benchmark"
-SPM_BENCH_N="${SPM_BENCH_N:-268435456}" SPM_BENCH_REPEATS="${SPM_BENCH_REPEATS:-5}" "$dir/kernel-bench" || status=1
+export SPM_BENCH_N="${SPM_BENCH_N:-268435456}" SPM_BENCH_REPEATS="${SPM_BENCH_REPEATS:-5}"
+"$dir/kernel-bench" || status=1
+if [[ -n "${VK_DRIVER_FILES:-}" ]]; then
+    step "benchmark, GPU through Vulkan"
+    SPM_BENCH_GPU=vulkan "$dir/kernel-bench" || status=1
+fi
 
 exit $status

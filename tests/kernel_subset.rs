@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::on_every_target;
+use common::{on_every_target, on_ieee_targets};
 use spm::kernel::Kernel;
 use spm::prelude::*;
 
@@ -30,17 +30,22 @@ fn integers(ctx: &Ctx, a: &[i32], b: &[i32], out: &mut [i32], bits: &mut [u32]) 
     bits[i] = (ux / uy) ^ (ux % uy) ^ (ux >> uy) ^ (ux << 3u32) ^ !ux ^ ux.clamp(5, 500);
 }
 
-/// Floats, math functions and casts.
+/// Floats, math functions and casts. Vulkan bounds `sin` and `cos` only for arguments within
+/// [-pi, pi] (an absolute error of 2^-11), and NVIDIA's driver is far off outside: the
+/// arguments stay inside, as a portable kernel's should.
 #[pclosure(coarse_list, targets(serial, cores, gpu))]
 fn floats(ctx: &Ctx, xs: &[f32], out: &mut [f32], ints: &mut [i32], scale: f32, flip: bool) {
     let i = ctx.rank();
     if i < xs.len() {
         let x = xs[i];
         let mut y = x * scale - 1.5 / (x.abs() + 1.0);
-        y += x.abs().sqrt() + (x * 0.01).exp() + (x.abs() + 1.0).ln() + x.sin() * x.cos();
+        y += x.abs().sqrt()
+            + (x * 0.01).exp()
+            + (x.abs() + 1.0).ln()
+            + (x * 0.002).sin() * (x * 0.002).cos();
         y = y.max(-1e6).min(1e6).clamp(-5e5, 5e5);
         y = y + x.floor() + x.ceil() - x.trunc() + x.mul_add(0.5, 2.0) + (x * 0.01).exp2();
-        y = y + (x.abs() + 1.0).log2() + (x * 0.01).tan() + (x.abs() + 0.5).powf(0.75);
+        y = y + (x.abs() + 1.0).log2() + (x * 0.001).tan() + (x.abs() + 0.5).powf(0.75);
         if flip {
             y = -y;
         }
@@ -149,13 +154,20 @@ fn float_math_agrees_within_the_tolerance() {
 }
 
 #[test]
-fn basic_float_arithmetic_is_identical_to_the_bit() {
+fn basic_float_arithmetic_is_identical_to_the_bit_where_ieee_rules() {
     let n = 10_000;
     let xs: Vec<f32> = (0..n).map(|i| i as f32 * 0.013 - 50.0).collect();
     let mut out = vec![0.0f32; n];
-    on_every_target(|targets| {
+    on_ieee_targets(|targets| {
         Exact::over(n)
             .tolerance(0)
+            .check(targets, (&xs, &mut out))
+            .unwrap();
+    });
+    // Vulkan's precision rules: within a few units in the last place.
+    on_every_target(|targets| {
+        Exact::over(n)
+            .tolerance(4)
             .check(targets, (&xs, &mut out))
             .unwrap();
     });

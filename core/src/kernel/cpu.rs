@@ -177,6 +177,12 @@ pub struct SharedMem<T, const N: usize> {
     data: [T; N],
 }
 
+impl<T: Word, const N: usize> Default for SharedMem<T, N> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: Word, const N: usize> SharedMem<T, N> {
     /// `N` zeros.
     #[inline]
@@ -352,7 +358,7 @@ pub(crate) fn views<'a>(spec: &KernelSpec, args: &'a mut [Arg<'_>]) -> (Vec<View
     let mut views = Vec::with_capacity(args.len());
     let mut parts = Parts {
         slices: Vec::new(),
-        size: spec.group_size as usize,
+        size: spec.cpu_group_size as usize,
         borrow: PhantomData,
     };
     for (param, arg) in spec.params.iter().zip(args.iter_mut()) {

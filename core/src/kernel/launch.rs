@@ -157,10 +157,13 @@ impl<K: Kernel> Launch<K> {
                 });
             }
         }
-        let groups = if spec.fine {
-            total
+        let (groups, cpu_groups) = if spec.fine {
+            (total, total)
         } else {
-            total.div_ceil(spec.group_size)
+            (
+                total.div_ceil(spec.group_size),
+                total.div_ceil(spec.cpu_group_size),
+            )
         };
         let start = Instant::now();
         let (fault, gpu) = match target {
@@ -168,7 +171,7 @@ impl<K: Kernel> Launch<K> {
                 let faults = Faults::default();
                 let (views, parts) = cpu::views(spec, args);
                 let mut mine = Vec::with_capacity(parts.count());
-                for group in 0..groups {
+                for group in 0..cpu_groups {
                     // SAFETY: one group at a time, and `mine` is refilled for the next.
                     unsafe { parts.fill(group, &mut mine) };
                     K::run_group(&views, &mut mine, group, total, &faults);
@@ -183,7 +186,7 @@ impl<K: Kernel> Launch<K> {
                 let faults = Faults::default();
                 let (views, parts) = cpu::views(spec, args);
                 threads.install(|| {
-                    (0..groups).into_par_iter().for_each_init(
+                    (0..cpu_groups).into_par_iter().for_each_init(
                         || Vec::with_capacity(parts.count()),
                         |mine, group| {
                             // SAFETY: the parallel iterator visits each group once, and a

@@ -106,6 +106,10 @@ pub struct KernelSpec {
     pub shared: &'static [SharedArray],
     /// Invocations per work-group.
     pub group_size: u32,
+    /// Invocations per work-group on the CPU targets: `group_size` for fine kernels, whose
+    /// groups meet at barriers; larger for coarse kernels, whose grouping is free, so that a
+    /// CPU thread takes a longer run of invocations at a time.
+    pub cpu_group_size: u32,
     /// `false`: a launch counts invocations (coarse kernels); `true`: it counts work-groups
     /// (`fine_general` kernels).
     pub fine: bool,

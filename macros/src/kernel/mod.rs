@@ -25,6 +25,8 @@ use ir::{KParam, KParamKind, Kernel, Ty};
 const MAX_GROUP: u32 = 1024;
 /// Invocations per work-group of a coarse kernel, which the runtime chooses.
 const COARSE_GROUP: u32 = 256;
+/// Invocations a CPU thread takes at a time from a coarse kernel (its CPU "work-group").
+const CPU_COARSE_GROUP: u32 = 4096;
 
 pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenStream {
     let targets = declared_targets(args, &mut errors);
@@ -46,6 +48,11 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
         None => None,
     };
     let group_size = group_size(args, fine, &mut errors);
+    let cpu_group_size = if fine == Some(true) {
+        group_size
+    } else {
+        CPU_COARSE_GROUP
+    };
     let (ctx_name, params) = signature(&item, &targets.1, &mut errors);
 
     let struct_name = Ident::new(
@@ -150,7 +157,8 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
             String::new()
         };
         let run_group =
-            rust::RustEmit::new(&kernel, &tys, krate, fine_flag, group_size, &uniform).group_fn();
+            rust::RustEmit::new(&kernel, &tys, krate, fine_flag, cpu_group_size, &uniform)
+                .group_fn();
         (wgsl, cuda_src, run_group)
     };
 
@@ -226,6 +234,7 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
                     params: &[ #( #param_specs ),* ],
                     shared: &[ #( #shared_specs ),* ],
                     group_size: #group_size,
+                    cpu_group_size: #cpu_group_size,
                     fine: #fine_flag,
                     wgsl: #wgsl,
                     cuda: #cuda_src,

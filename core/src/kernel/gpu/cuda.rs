@@ -49,13 +49,22 @@ impl std::fmt::Debug for CudaBackend {
 
 /// Why CUDA cannot be used here, if a library it needs is missing. cudarc panics on the first
 /// call into a library it cannot load, so this is asked before anything else.
-fn libraries_missing() -> Option<String> {
+/// Why the CUDA driver cannot be used, if it cannot: cudarc panics on a missing library.
+fn driver_missing() -> Option<String> {
     // SAFETY: loading the driver library runs its initialisers, which have no precondition;
     // the handle is dropped at once.
     if !unsafe { cudarc::driver::sys::is_culib_present() } {
         return Some("CUDA: the CUDA driver library (libcuda) was not found".to_string());
     }
-    // SAFETY: as above, for NVRTC.
+    None
+}
+
+fn libraries_missing() -> Option<String> {
+    if let Some(why) = driver_missing() {
+        return Some(why);
+    }
+    // SAFETY: loading NVRTC runs its initialisers, which have no precondition; the handle is
+    // dropped at once.
     if !unsafe { cudarc::nvrtc::sys::is_culib_present() } {
         return Some(
             "CUDA: NVRTC (libnvrtc, the CUDA runtime compiler) was not found; \
@@ -91,7 +100,8 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Number of CUDA devices.
 pub(crate) fn device_count() -> Result<usize, String> {
-    if let Some(why) = libraries_missing() {
+    // Counting devices needs the driver only, not the compiler.
+    if let Some(why) = driver_missing() {
         return Err(why);
     }
     catch_unwind(|| {
@@ -590,6 +600,7 @@ mod tests {
         ],
         shared: &[],
         group_size: 64,
+        cpu_group_size: 64,
         fine: false,
         wgsl: "",
         cuda: r#"
@@ -672,6 +683,7 @@ extern "C" __global__ void spm_main(unsigned base, unsigned total, unsigned* fau
             len: 128,
         }],
         group_size: 128,
+        cpu_group_size: 128,
         fine: true,
         wgsl: "",
         cuda: r#"
@@ -734,6 +746,7 @@ extern "C" __global__ void spm_main(unsigned base, unsigned total, unsigned* fau
         }],
         shared: &[],
         group_size: 32,
+        cpu_group_size: 32,
         fine: false,
         wgsl: "",
         cuda: r#"
@@ -774,6 +787,7 @@ extern "C" __global__ void spm_main(unsigned base, unsigned total, unsigned* fau
         params: &[],
         shared: &[],
         group_size: 32,
+        cpu_group_size: 32,
         fine: false,
         wgsl: "",
         cuda: r#"
@@ -806,6 +820,7 @@ extern "C" __global__ void spm_main(unsigned base, unsigned total, unsigned* fau
         params: &[],
         shared: &[],
         group_size: 1 << 20,
+        cpu_group_size: 1 << 20,
         fine: false,
         wgsl: "",
         cuda: "",
@@ -821,6 +836,7 @@ extern "C" __global__ void spm_main(unsigned base, unsigned total, unsigned* fau
             len: 1 << 24,
         }],
         group_size: 32,
+        cpu_group_size: 32,
         fine: true,
         wgsl: "",
         cuda: "",

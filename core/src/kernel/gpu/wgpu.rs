@@ -829,6 +829,7 @@ mod tests {
         ],
         shared: &[],
         group_size: 256,
+        cpu_group_size: 256,
         fine: false,
         wgsl: r"
 struct SpmLaunch { base: u32, total: u32, len_xs: u32, len_ys: u32, a: f32 }
@@ -946,6 +947,7 @@ fn spm_main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_i
             len: 64,
         }],
         group_size: 64,
+        cpu_group_size: 64,
         fine: true,
         wgsl: r"
 struct SpmLaunch { base: u32, total: u32, len_xs: u32, len_sums: u32 }
@@ -1013,6 +1015,7 @@ fn spm_main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) 
         ],
         shared: &[],
         group_size: 64,
+        cpu_group_size: 64,
         fine: false,
         // `out[i + by] = i`, bounds-checked: the checks record the first fault.
         wgsl: r"
@@ -1074,6 +1077,7 @@ fn spm_main(@builtin(workgroup_id) group: vec3<u32>, @builtin(local_invocation_i
         params: &[],
         shared: &[],
         group_size: 64,
+        cpu_group_size: 64,
         fine: false,
         wgsl: r"
 struct SpmLaunch { base: u32, total: u32, pad0: u32, pad1: u32 }
@@ -1117,6 +1121,7 @@ fn spm_main() {
         params: &[],
         shared: &[],
         group_size: 1 << 20,
+        cpu_group_size: 1 << 20,
         fine: false,
         wgsl: "",
         cuda: "",
@@ -1132,6 +1137,7 @@ fn spm_main() {
             len: 1 << 28,
         }],
         group_size: 64,
+        cpu_group_size: 64,
         fine: true,
         wgsl: "",
         cuda: "",
