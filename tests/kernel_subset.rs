@@ -164,10 +164,11 @@ fn basic_float_arithmetic_is_identical_to_the_bit_where_ieee_rules() {
             .check(targets, (&xs, &mut out))
             .unwrap();
     });
-    // Vulkan's precision rules: within a few units in the last place.
+    // Vulkan's precision rules: a division within 2.5 units in the last place, a multiply and
+    // an add possibly fused; after the cancellation near x = 2, that is tens of units.
     on_every_target(|targets| {
         Exact::over(n)
-            .tolerance(4)
+            .tolerance(64)
             .check(targets, (&xs, &mut out))
             .unwrap();
     });
@@ -324,4 +325,38 @@ fn the_generated_cuda_compiles() {
     cuda_compiles::<Control>();
     cuda_compiles::<Exact>();
     cuda_compiles::<Scan>();
+}
+
+/// Writes to a slice before a barrier are seen after it by the group's other invocations (on
+/// WGSL this takes a storage barrier beside the work-group one).
+#[pclosure(fine_general, workgroup(64), targets(serial, cores, gpu))]
+fn rotate(ctx: &Ctx, xs: &[u32], out: &mut [u32]) {
+    let r = ctx.rank();
+    let base = ctx.group() * ctx.size();
+    out[base + r] = xs[base + r] * 3;
+    ctx.barrier();
+    let mut next = r + 1;
+    if next == ctx.size() {
+        next = 0;
+    }
+    let seen = out[base + next];
+    ctx.barrier();
+    out[base + r] = seen + 1;
+}
+
+#[test]
+fn slice_writes_before_a_barrier_are_seen_after_it() {
+    let groups = 40;
+    let xs: Vec<u32> = (0..groups as u32 * 64).collect();
+    let mut out = vec![0u32; xs.len()];
+    on_every_target(|targets| {
+        Rotate::groups(groups)
+            .tolerance(0)
+            .check(targets, (&xs, &mut out))
+            .unwrap();
+    });
+    for (i, &v) in out.iter().enumerate() {
+        let next = i / 64 * 64 + (i % 64 + 1) % 64;
+        assert_eq!(v, xs[next] * 3 + 1, "at {i}");
+    }
 }

@@ -61,6 +61,7 @@ pub(crate) fn emit(k: &Kernel, tys: &[Ty], fine: bool, group_size: u32) -> Strin
         group_size,
         out: String::new(),
         indent: 1,
+        storage_written: false,
     };
     e.module(group_size);
     e.out
@@ -73,6 +74,10 @@ struct Wgsl<'k> {
     group_size: u32,
     out: String,
     indent: usize,
+    /// Whether a write to a slice may come before the barrier being emitted: only then does
+    /// the barrier need `storageBarrier()`, which is costly on some GPUs, beside
+    /// `workgroupBarrier()` (which orders shared memory only).
+    storage_written: bool,
 }
 
 fn wty(ty: Ty) -> &'static str {
@@ -222,6 +227,9 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
             Stmt::Assign {
                 place, op, value, ..
             } => {
+                if let Place::Index(ArrayRef::Param(_), _) = place {
+                    self.storage_written = true;
+                }
                 let ty = self.tys[value.ty];
                 let value = self.expr(value);
                 match place {
@@ -264,6 +272,8 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
             }
             Stmt::While { cond, body } => {
                 let cond = self.expr(cond);
+                // A write late in the body precedes the barriers of the next iteration.
+                self.storage_written |= body.iter().any(writes_a_slice);
                 self.nested(&format!("while ({cond})"), body);
             }
             Stmt::For {
@@ -276,6 +286,7 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
                 let ty = self.tys[self.k.locals[*var].ty];
                 let (start, end) = (self.expr(start), self.expr(end));
                 let one = if ty == Ty::U32 { "1u" } else { "1i" };
+                self.storage_written |= body.iter().any(writes_a_slice);
                 self.line("{");
                 self.indent += 1;
                 self.line(&format!("let {name}_end: {} = {end};", wty(ty)));
@@ -293,7 +304,9 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
             Stmt::Continue => self.line("continue;"),
             Stmt::Return(_) => self.line("return;"),
             Stmt::Barrier(_) => {
-                self.line("storageBarrier();");
+                if self.storage_written {
+                    self.line("storageBarrier();");
+                }
                 self.line("workgroupBarrier();");
             }
         }
@@ -370,6 +383,21 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
                 (CtxValue::Group, _) => "spm_group".into(),
             },
         }
+    }
+}
+
+/// Whether `stmt` may write a slice parameter (not a shared array).
+fn writes_a_slice(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Assign {
+            place: Place::Index(ArrayRef::Param(_), _),
+            ..
+        } => true,
+        Stmt::If {
+            then, otherwise, ..
+        } => then.iter().chain(otherwise).any(writes_a_slice),
+        Stmt::While { body, .. } | Stmt::For { body, .. } => body.iter().any(writes_a_slice),
+        _ => false,
     }
 }
 
