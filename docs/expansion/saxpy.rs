@@ -98,7 +98,7 @@ const _: () = {
                     let mut __spm_invoke = || {
                         #[allow(unused_mut)]
                         let mut __spm_l0_i: u32 = __spm_inv;
-                        if (__spm_l0_i < __spm_p_ys) {
+                        if true {
                             {
                                 let __spm_x =
                                     ((__spm_p_a * __spm_f_xs[__spm_lane]) + __spm_f_ys[__spm_lane]);

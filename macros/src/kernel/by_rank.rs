@@ -22,6 +22,34 @@ pub(crate) fn analyse(k: &Kernel, fine: bool) -> Vec<bool> {
     by_rank
 }
 
+/// The immutable locals bound to `ctx.rank()` (`let i = ctx.rank();`).
+pub(crate) fn rank_locals(k: &Kernel) -> Vec<LocalId> {
+    fn walk(body: &[Stmt], k: &Kernel, out: &mut Vec<LocalId>) {
+        for stmt in body {
+            match stmt {
+                Stmt::Let { local, init } => {
+                    if !k.locals[*local].mutable
+                        && matches!(init.kind, ExprKind::Ctx(CtxValue::Rank))
+                    {
+                        out.push(*local);
+                    }
+                }
+                Stmt::If {
+                    then, otherwise, ..
+                } => {
+                    walk(then, k, out);
+                    walk(otherwise, k, out);
+                }
+                Stmt::While { body, .. } | Stmt::For { body, .. } => walk(body, k, out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&k.body, k, &mut out);
+    out
+}
+
 fn is_rank(index: &Expr, rank_locals: &[LocalId]) -> bool {
     match &index.kind {
         ExprKind::Ctx(CtxValue::Rank) => true,

@@ -30,7 +30,7 @@ pub(crate) struct RustEmit<'k> {
     fast: bool,
     /// Locals that live across a barrier: one slot per invocation.
     lane_slots: Vec<LocalId>,
-    /// Immutable locals bound to `ctx.rank()` in a fine kernel: the lockstep loop's index.
+    /// Immutable locals bound to `ctx.rank()`: in a fine kernel, the lockstep loop's index.
     rank_locals: Vec<LocalId>,
     in_lane: bool,
 }
@@ -83,7 +83,7 @@ impl<'k> RustEmit<'k> {
             by_rank: super::by_rank::analyse(k, fine),
             fast: false,
             lane_slots: Vec::new(),
-            rank_locals: Vec::new(),
+            rank_locals: super::by_rank::rank_locals(k),
             in_lane: false,
         }
     }
@@ -223,7 +223,6 @@ impl<'k> RustEmit<'k> {
                     && matches!(init.kind, ExprKind::Ctx(CtxValue::Rank))
                 {
                     // The rank is the lockstep loop's index: nothing to keep.
-                    self.rank_locals.push(*local);
                     continue;
                 }
                 if let Stmt::Let { local, .. } = stmt {
@@ -284,6 +283,26 @@ impl<'k> RustEmit<'k> {
                 let __spm_inv = __spm_group.wrapping_mul(#size).wrapping_add(__spm_lane);
                 #body
             }
+        }
+    }
+
+    /// In the loop over a whole group, `rank < xs.len()` (and its mirrors) for a by-rank
+    /// slice `xs` is known: the loop runs only when every by-rank slice covers the group. Its
+    /// value, so that the compiler sees a loop without branches and vectorises it.
+    fn covered_guard(&self, op: BinOp, a: &Expr, b: &Expr) -> Option<bool> {
+        let covered =
+            |e: &Expr| matches!(e.kind, ExprKind::Len(ArrayRef::Param(p)) if self.by_rank[p]);
+        let rank_first = if self.is_rank(a) && covered(b) {
+            true
+        } else if self.is_rank(b) && covered(a) {
+            false
+        } else {
+            return None;
+        };
+        match (op, rank_first) {
+            (BinOp::Lt, true) | (BinOp::Gt, false) | (BinOp::Ne, _) => Some(true),
+            (BinOp::Ge, true) | (BinOp::Le, false) | (BinOp::Eq, _) => Some(false),
+            _ => None,
         }
     }
 
@@ -441,7 +460,7 @@ impl<'k> RustEmit<'k> {
 
     fn local(&self, id: LocalId) -> TokenStream {
         let ident = local_ident(self.k, id);
-        if self.rank_locals.contains(&id) {
+        if self.fine && self.rank_locals.contains(&id) {
             quote!(__spm_lane)
         } else if self.in_lane && self.lane_slots.contains(&id) {
             quote!(#ident[__spm_lane as usize])
@@ -545,6 +564,10 @@ impl<'k> RustEmit<'k> {
             ExprKind::Unary(UnOp::Not, e) => {
                 let e = self.expr(e);
                 quote!((!#e))
+            }
+            ExprKind::Binary(op, a, b) if self.fast && self.covered_guard(*op, a, b).is_some() => {
+                let value = self.covered_guard(*op, a, b).expect("checked just above");
+                quote!(#value)
             }
             ExprKind::Binary(op, a, b) => {
                 let operand_ty = self.tys[a.ty];
