@@ -1,5 +1,8 @@
 //! What the kernel tests share: the targets to compare.
 
+// Each test crate that includes this module uses a part of it.
+#![allow(dead_code)]
+
 use spm::kernel::KernelError;
 use spm::prelude::*;
 

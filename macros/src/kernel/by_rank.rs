@@ -27,12 +27,11 @@ pub(crate) fn rank_locals(k: &Kernel) -> Vec<LocalId> {
     fn walk(body: &[Stmt], k: &Kernel, out: &mut Vec<LocalId>) {
         for stmt in body {
             match stmt {
-                Stmt::Let { local, init } => {
+                Stmt::Let { local, init }
                     if !k.locals[*local].mutable
-                        && matches!(init.kind, ExprKind::Ctx(CtxValue::Rank))
-                    {
-                        out.push(*local);
-                    }
+                        && matches!(init.kind, ExprKind::Ctx(CtxValue::Rank)) =>
+                {
+                    out.push(*local);
                 }
                 Stmt::If {
                     then, otherwise, ..
