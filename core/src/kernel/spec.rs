@@ -18,7 +18,7 @@
 //! invocations (coarse kernels) or work-groups (fine kernels) of the whole launch. In CUDA, a
 //! coarse kernel is one grid that strides: thread `t` of block `b` runs invocations
 //! `(base + b) * size + t`, then that plus `gridDim.x * size`, and so on below `total`, so the
-//! grid can be as small as the device runs at once. A kernel that
+//! grid can be as small as the device runs at once (one wave). A kernel that
 //! indexes out of bounds records the first such access in `fault`: `[0]` the faulting array's
 //! number plus one (parameters first, then shared arrays), `[1]` the index, `[2]` the global
 //! invocation.

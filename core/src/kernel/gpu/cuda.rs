@@ -22,8 +22,6 @@ use crate::kernel::spec::{KernelSpec, Param, Scalar};
 
 /// The most blocks a grid's x dimension takes on every device of compute capability 3.0 on.
 const MAX_GRID_BLOCKS: u32 = (1 << 31) - 1;
-/// Blocks per multiprocessor in a coarse kernel's striding grid.
-const STRIDE_BLOCKS_PER_SM: u32 = 8;
 
 /// One CUDA device, with the kernels compiled for it.
 pub(crate) struct CudaBackend {
@@ -34,9 +32,9 @@ pub(crate) struct CudaBackend {
     max_shared_bytes: u32,
     /// Blocks per grid; a launch of more work-groups is split into several grids.
     max_grid: u32,
-    /// Blocks of a coarse kernel's one grid, which strides over the invocations: enough to
-    /// fill every multiprocessor, few enough that each thread runs many invocations.
-    stride_grid: u32,
+    /// Streaming multiprocessors: a coarse kernel's one grid, which strides over the
+    /// invocations, holds as many blocks as they run at once (one full wave).
+    multiprocessors: u32,
     /// Compiled kernels, keyed by the address of their `&'static KernelSpec`.
     functions: Mutex<HashMap<usize, CudaFunction>>,
 }
@@ -180,7 +178,7 @@ impl CudaBackend {
             max_threads_per_block,
             max_shared_bytes,
             max_grid,
-            stride_grid: multiprocessors.saturating_mul(STRIDE_BLOCKS_PER_SM),
+            multiprocessors,
             functions: Mutex::new(HashMap::new()),
         })
     }
@@ -328,15 +326,21 @@ impl CudaBackend {
             .record_event(timing)
             .map_err(fail("recording the start of the kernel".to_string()))?;
         let fault_ptr: CUdeviceptr = device_ptr(&fault, &stream);
+        // A coarse kernel's grid strides over all its invocations (see `KernelSpec`): one
+        // wave of as many blocks as the multiprocessors hold at once, for this kernel's
+        // registers and shared memory (a second, partial wave would leave most idle).
+        let stride_grid = if spec.fine {
+            u32::MAX
+        } else {
+            let resident = function
+                .occupancy_max_active_blocks_per_multiprocessor(spec.group_size, 0, None)
+                .unwrap_or(1)
+                .max(1);
+            self.multiprocessors.saturating_mul(resident)
+        };
         let mut first = 0u32;
         while first < groups {
-            let blocks = (groups - first).min(self.max_grid);
-            // A coarse kernel's grid strides over all its invocations (see `KernelSpec`).
-            let blocks = if spec.fine {
-                blocks
-            } else {
-                blocks.min(self.stride_grid)
-            };
+            let blocks = (groups - first).min(self.max_grid).min(stride_grid);
             let config = LaunchConfig {
                 grid_dim: (blocks, 1, 1),
                 block_dim: (spec.group_size, 1, 1),
