@@ -5,6 +5,7 @@
 
 use std::fmt::Write;
 
+use super::c_like::CLike;
 use super::ir::{
     ArrayRef, BinOp, CtxValue, Expr, ExprKind, KParamKind, Kernel, MathFn, Place, Stmt, Ty, UnOp,
 };
@@ -73,6 +74,20 @@ fn local_name(k: &Kernel, id: usize) -> String {
 
 fn param_name(k: &Kernel, i: usize) -> String {
     format!("p{i}_{}", k.params[i].name)
+}
+
+impl CLike for Cuda<'_> {
+    fn text(&mut self) -> (&mut String, &mut usize) {
+        (&mut self.out, &mut self.indent)
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        self.write_stmt(stmt);
+    }
+
+    fn expr(&self, expr: &Expr) -> String {
+        self.text_of(expr)
+    }
 }
 
 impl Cuda<'_> {
@@ -165,28 +180,6 @@ impl Cuda<'_> {
         self.out.push_str("}\n");
     }
 
-    fn line(&mut self, text: &str) {
-        for _ in 0..self.indent {
-            self.out.push_str("    ");
-        }
-        self.out.push_str(text);
-        self.out.push('\n');
-    }
-
-    fn block(&mut self, stmts: &[Stmt]) {
-        for stmt in stmts {
-            self.stmt(stmt);
-        }
-    }
-
-    fn nested(&mut self, head: &str, stmts: &[Stmt]) {
-        self.line(&format!("{head} {{"));
-        self.indent += 1;
-        self.block(stmts);
-        self.indent -= 1;
-        self.line("}");
-    }
-
     /// Pointer, length and number of an array, for `spm_ld`/`spm_st`.
     fn array(&self, array: ArrayRef) -> (String, String, usize) {
         match array {
@@ -202,7 +195,7 @@ impl Cuda<'_> {
         }
     }
 
-    fn stmt(&mut self, stmt: &Stmt) {
+    fn write_stmt(&mut self, stmt: &Stmt) {
         match stmt {
             Stmt::Let { local, init } => {
                 let value = self.expr(init);
@@ -229,8 +222,7 @@ impl Cuda<'_> {
                     Place::Index(array, index) => {
                         let (ptr, len, n) = self.array(*array);
                         let index = self.index(index);
-                        self.line("{");
-                        self.indent += 1;
+                        self.open("");
                         self.line(&format!("const unsigned spm_i = {index};"));
                         let value = match op {
                             Some(op) => binary(
@@ -245,25 +237,12 @@ impl Cuda<'_> {
                         self.line(&format!(
                             "spm_st<{t}>({ptr}, {len}, spm_i, ({t})({value}), {n}u, spm_inv, spm_fault);"
                         ));
-                        self.indent -= 1;
-                        self.line("}");
+                        self.close();
                     }
                 }
             }
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let cond = self.expr(cond);
-                self.nested(&format!("if ({cond})"), then);
-                if !otherwise.is_empty() {
-                    self.nested("else", otherwise);
-                }
-            }
-            Stmt::While { cond, body } => {
-                let cond = self.expr(cond);
-                self.nested(&format!("while ({cond})"), body);
+            Stmt::While { .. } => {
+                self.shared_stmt(stmt);
             }
             Stmt::For {
                 var,
@@ -274,19 +253,17 @@ impl Cuda<'_> {
                 let name = local_name(self.k, *var);
                 let ty = cty(self.tys[self.k.locals[*var].ty]);
                 let (start, end) = (self.expr(start), self.expr(end));
-                self.line("{");
-                self.indent += 1;
+                self.open("");
                 self.line(&format!("const {ty} {name}_end = {end};"));
                 self.nested(
                     &format!("for ({ty} {name} = {start}; {name} < {name}_end; {name}++)"),
                     body,
                 );
-                self.indent -= 1;
-                self.line("}");
+                self.close();
             }
-            Stmt::Break => self.line("break;"),
-            Stmt::Continue => self.line("continue;"),
-            Stmt::Return(_) => self.line("return;"),
+            Stmt::If { .. } | Stmt::Break | Stmt::Continue | Stmt::Return(_) => {
+                self.shared_stmt(stmt);
+            }
             Stmt::Barrier(_) => self.line("__syncthreads();"),
         }
     }
@@ -295,7 +272,7 @@ impl Cuda<'_> {
         format!("(unsigned)({})", self.expr(index))
     }
 
-    fn expr(&self, expr: &Expr) -> String {
+    fn text_of(&self, expr: &Expr) -> String {
         let ty = self.tys[expr.ty];
         match &expr.kind {
             ExprKind::Int(v) => match ty {

@@ -4,6 +4,7 @@
 //! body.
 
 mod by_rank;
+mod c_like;
 mod cuda;
 mod ir;
 mod lower;

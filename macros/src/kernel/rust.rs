@@ -317,37 +317,51 @@ impl<'k> RustEmit<'k> {
     fn once_stmt(&mut self, stmt: &Stmt) -> TokenStream {
         match stmt {
             Stmt::Barrier(_) => quote!(),
+            other => self
+                .control(other, Self::once_block)
+                .unwrap_or_else(|| self.stmt(other)),
+        }
+    }
+
+    /// `if`, `while` and `for`, with their bodies emitted by `body` (per invocation, or once
+    /// per group in lockstep); `None` for other statements.
+    fn control(
+        &mut self,
+        stmt: &Stmt,
+        body: fn(&mut Self, &[Stmt]) -> TokenStream,
+    ) -> Option<TokenStream> {
+        Some(match stmt {
             Stmt::If {
                 cond,
                 then,
                 otherwise,
             } => {
                 let cond = self.expr(cond);
-                let then = self.once_block(then);
+                let then = body(self, then);
                 if otherwise.is_empty() {
-                    return quote!(if #cond { #then });
+                    return Some(quote!(if #cond { #then }));
                 }
-                let otherwise = self.once_block(otherwise);
+                let otherwise = body(self, otherwise);
                 quote!(if #cond { #then } else { #otherwise })
             }
-            Stmt::While { cond, body } => {
+            Stmt::While { cond, body: inner } => {
                 let cond = self.expr(cond);
-                let body = self.once_block(body);
-                quote!(while #cond { #body })
+                let inner = body(self, inner);
+                quote!(while #cond { #inner })
             }
             Stmt::For {
                 var,
                 start,
                 end,
-                body,
+                body: inner,
             } => {
                 let ident = local_ident(self.k, *var);
                 let (start, end) = (self.expr(start), self.expr(end));
-                let body = self.once_block(body);
-                quote!(for #ident in #start..#end { #body })
+                let inner = body(self, inner);
+                quote!(for #ident in #start..#end { #inner })
             }
-            other => self.stmt(other),
-        }
+            _ => return None,
+        })
     }
 
     fn stmts(&mut self, stmts: &[Stmt]) -> TokenStream {
@@ -420,35 +434,9 @@ impl<'k> RustEmit<'k> {
                     }
                 }
             }
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let cond = self.expr(cond);
-                let then = self.stmts(then);
-                if otherwise.is_empty() {
-                    return quote!(if #cond { #then });
-                }
-                let otherwise = self.stmts(otherwise);
-                quote!(if #cond { #then } else { #otherwise })
-            }
-            Stmt::While { cond, body } => {
-                let cond = self.expr(cond);
-                let body = self.stmts(body);
-                quote!(while #cond { #body })
-            }
-            Stmt::For {
-                var,
-                start,
-                end,
-                body,
-            } => {
-                let ident = local_ident(self.k, *var);
-                let (start, end) = (self.expr(start), self.expr(end));
-                let body = self.stmts(body);
-                quote!(for #ident in #start..#end { #body })
-            }
+            Stmt::If { .. } | Stmt::While { .. } | Stmt::For { .. } => self
+                .control(stmt, Self::stmts)
+                .expect("a control statement"),
             Stmt::Break => quote!(break;),
             Stmt::Continue => quote!(continue;),
             Stmt::Return(_) => quote!(return;),

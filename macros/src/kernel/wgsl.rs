@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::c_like::CLike;
 use super::ir::{
     ArrayRef, BinOp, CtxValue, Expr, ExprKind, KParamKind, Kernel, MathFn, Place, Stmt, Ty, UnOp,
 };
@@ -91,6 +92,20 @@ fn wty(ty: Ty) -> &'static str {
 
 fn local_name(k: &Kernel, id: usize) -> String {
     format!("l{id}_{}", k.locals[id].name)
+}
+
+impl CLike for Wgsl<'_> {
+    fn text(&mut self) -> (&mut String, &mut usize) {
+        (&mut self.out, &mut self.indent)
+    }
+
+    fn stmt(&mut self, stmt: &Stmt) {
+        self.write_stmt(stmt);
+    }
+
+    fn expr(&self, expr: &Expr) -> String {
+        self.text_of(expr)
+    }
 }
 
 impl Wgsl<'_> {
@@ -192,29 +207,7 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
         self.out.push_str("}\n");
     }
 
-    fn line(&mut self, text: &str) {
-        for _ in 0..self.indent {
-            self.out.push_str("    ");
-        }
-        self.out.push_str(text);
-        self.out.push('\n');
-    }
-
-    fn block(&mut self, stmts: &[Stmt]) {
-        for stmt in stmts {
-            self.stmt(stmt);
-        }
-    }
-
-    fn nested(&mut self, head: &str, stmts: &[Stmt]) {
-        self.line(&format!("{head} {{"));
-        self.indent += 1;
-        self.block(stmts);
-        self.indent -= 1;
-        self.line("}");
-    }
-
-    fn stmt(&mut self, stmt: &Stmt) {
+    fn write_stmt(&mut self, stmt: &Stmt) {
         match stmt {
             Stmt::Let { local, init } => {
                 let value = self.expr(init);
@@ -246,35 +239,21 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
                         let index = self.index(index);
                         // The index is evaluated once: kernel expressions have no effects, but
                         // a compound assignment would otherwise read it twice.
-                        self.line("{");
-                        self.indent += 1;
+                        self.open("");
                         self.line(&format!("let spm_i = {index};"));
                         let value = match op {
                             Some(op) => binary(*op, ty, &format!("spm_ld{n}(spm_i)"), &value),
                             None => value,
                         };
                         self.line(&format!("spm_st{n}(spm_i, {value});"));
-                        self.indent -= 1;
-                        self.line("}");
+                        self.close();
                     }
                 }
             }
-            Stmt::If {
-                cond,
-                then,
-                otherwise,
-            } => {
-                let cond = self.expr(cond);
-                self.nested(&format!("if ({cond})"), then);
-                if !otherwise.is_empty() {
-                    self.nested("else", otherwise);
-                }
-            }
-            Stmt::While { cond, body } => {
-                let cond = self.expr(cond);
+            Stmt::While { body, .. } => {
                 // A write late in the body precedes the barriers of the next iteration.
                 self.storage_written |= body.iter().any(writes_a_slice);
-                self.nested(&format!("while ({cond})"), body);
+                self.shared_stmt(stmt);
             }
             Stmt::For {
                 var,
@@ -287,8 +266,7 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
                 let (start, end) = (self.expr(start), self.expr(end));
                 let one = if ty == Ty::U32 { "1u" } else { "1i" };
                 self.storage_written |= body.iter().any(writes_a_slice);
-                self.line("{");
-                self.indent += 1;
+                self.open("");
                 self.line(&format!("let {name}_end: {} = {end};", wty(ty)));
                 self.nested(
                     &format!(
@@ -297,12 +275,11 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
                     ),
                     body,
                 );
-                self.indent -= 1;
-                self.line("}");
+                self.close();
             }
-            Stmt::Break => self.line("break;"),
-            Stmt::Continue => self.line("continue;"),
-            Stmt::Return(_) => self.line("return;"),
+            Stmt::If { .. } | Stmt::Break | Stmt::Continue | Stmt::Return(_) => {
+                self.shared_stmt(stmt);
+            }
             Stmt::Barrier(_) => {
                 if self.storage_written {
                     self.line("storageBarrier();");
@@ -328,7 +305,7 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
         }
     }
 
-    fn expr(&self, expr: &Expr) -> String {
+    fn text_of(&self, expr: &Expr) -> String {
         let ty = self.tys[expr.ty];
         match &expr.kind {
             ExprKind::Int(v) => match ty {
