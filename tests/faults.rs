@@ -63,6 +63,8 @@ fn plan(seed: u64, kinds: &[Fault]) -> Vec<Fault> {
 
 #[pclosure(coarse_list)]
 fn chaos(ctx: &Ctx, index: u32, fault: u8, dir: String) -> Result<(u32, u32), TaskError> {
+    // Here, so that process spokes, which run this and not the test, are quiet too.
+    quiet_planted_panics();
     if ctx.attempt() == 0 {
         match FAULTS.get(usize::from(fault)) {
             None => {}
@@ -106,6 +108,25 @@ fn chaos(ctx: &Ctx, index: u32, fault: u8, dir: String) -> Result<(u32, u32), Ta
         }
     }
     Ok((index * 2, std::process::id()))
+}
+
+/// The planted panics are outcomes, not news: they are not printed (with `RUST_BACKTRACE=1`,
+/// printing each one's backtrace would take longer than a task's deadline). Other panics are
+/// printed as usual.
+fn quiet_planted_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let planted = info
+                .payload()
+                .downcast_ref::<String>()
+                .is_some_and(|m| m.ends_with("panicked on purpose"));
+            if !planted {
+                default(info);
+            }
+        }));
+    });
 }
 
 fn code(fault: Fault) -> u8 {
