@@ -353,6 +353,48 @@ pub(crate) enum Stmt {
     Barrier(Span),
 }
 
+impl Expr {
+    /// Whether the expression reads `local`.
+    pub(crate) fn mentions(&self, local: LocalId) -> bool {
+        match &self.kind {
+            ExprKind::Local(id) => *id == local,
+            ExprKind::Index(_, e) | ExprKind::Unary(_, e) | ExprKind::Cast(e, _) => {
+                e.mentions(local)
+            }
+            ExprKind::Binary(_, a, b) => a.mentions(local) || b.mentions(local),
+            ExprKind::Math(_, args) => args.iter().any(|a| a.mentions(local)),
+            _ => false,
+        }
+    }
+}
+
+impl Stmt {
+    /// Whether the statement reads or writes `local`.
+    pub(crate) fn mentions(&self, local: LocalId) -> bool {
+        let all = |stmts: &[Stmt]| stmts.iter().any(|s| s.mentions(local));
+        match self {
+            Stmt::Let { init, .. } => init.mentions(local),
+            Stmt::Assign { place, value, .. } => {
+                value.mentions(local)
+                    || match place {
+                        Place::Local(id) => *id == local,
+                        Place::Index(_, index) => index.mentions(local),
+                    }
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+            } => cond.mentions(local) || all(then) || all(otherwise),
+            Stmt::While { cond, body } => cond.mentions(local) || all(body),
+            Stmt::For {
+                start, end, body, ..
+            } => start.mentions(local) || end.mentions(local) || all(body),
+            Stmt::Break | Stmt::Continue | Stmt::Return(_) | Stmt::Barrier(_) => false,
+        }
+    }
+}
+
 /// A kernel, lowered and typed.
 pub(crate) struct Kernel {
     pub(crate) params: Vec<KParam>,

@@ -212,7 +212,7 @@ impl<'k> RustEmit<'k> {
     fn once_block(&mut self, stmts: &[Stmt]) -> TokenStream {
         let mut out = TokenStream::new();
         let mut pending: Vec<&Stmt> = Vec::new();
-        for stmt in stmts {
+        for (at, stmt) in stmts.iter().enumerate() {
             if runs_once(stmt, self.uniform) {
                 out.extend(self.lanes(&pending));
                 pending.clear();
@@ -225,7 +225,9 @@ impl<'k> RustEmit<'k> {
                     // The rank is the lockstep loop's index: nothing to keep.
                     continue;
                 }
-                if let Stmt::Let { local, .. } = stmt {
+                if let Stmt::Let { local, .. } = stmt
+                    && self.outlives_region(&stmts[at + 1..], *local)
+                {
                     // Declared here, for every invocation, so it outlives the lockstep loop.
                     let ident = local_ident(self.k, *local);
                     let ty = ty_tokens(self.tys[self.k.locals[*local].ty]);
@@ -238,6 +240,16 @@ impl<'k> RustEmit<'k> {
         }
         out.extend(self.lanes(&pending));
         out
+    }
+
+    /// Whether `local`, declared just before `rest`, is used after the end of the lockstep
+    /// loop it is declared in (past the next statement run once per group): only then does it
+    /// need one slot per invocation; otherwise it is a plain local of the loop's body.
+    fn outlives_region(&self, rest: &[Stmt], local: LocalId) -> bool {
+        match rest.iter().position(|s| runs_once(s, self.uniform)) {
+            None => false,
+            Some(end) => rest[end..].iter().any(|s| s.mentions(local)),
+        }
     }
 
     fn lanes(&mut self, stmts: &[&Stmt]) -> TokenStream {
