@@ -360,3 +360,35 @@ fn slice_writes_before_a_barrier_are_seen_after_it() {
         assert_eq!(v, xs[next] * 3 + 1, "at {i}");
     }
 }
+
+/// Operations on constants only, which WGSL would evaluate (and refuse) when it compiles the
+/// shader; every target computes them when the kernel runs, to the same values. A parameter
+/// may have a raw name.
+#[pclosure(coarse_list, targets(serial, cores, gpu))]
+fn constants(ctx: &Ctx, r#type: &mut [i32], floats: &mut [f32]) {
+    if ctx.rank() == 0 {
+        r#type[0] = 1 << 31;
+        r#type[1] = 1 << -1;
+        r#type[2] = (0.0f32 / 0.0) as i32;
+        r#type[3] = ((-1.0f32).sqrt()) as i32;
+        r#type[4] = i32::MAX + 1;
+        floats[0] = f32::MAX * 2.0;
+        floats[1] = -(f32::MAX * 2.0);
+        floats[2] = 1.0 / 3.0;
+    }
+}
+
+#[test]
+fn constant_expressions_run_on_every_target() {
+    let mut ints = vec![7i32; 5];
+    let mut floats = vec![0.0f32; 3];
+    on_every_target(|targets| {
+        Constants::over(1)
+            .tolerance(0)
+            .check(targets, (&mut ints, &mut floats))
+            .unwrap();
+    });
+    assert_eq!(ints, [i32::MIN, i32::MIN, 0, 0, i32::MIN]);
+    assert_eq!(floats[..2], [f32::INFINITY, f32::NEG_INFINITY]);
+    assert_eq!(floats[2], 1.0f32 / 3.0);
+}

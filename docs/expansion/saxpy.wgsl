@@ -38,6 +38,11 @@ fn spm_rem_u32(a: u32, b: u32) -> u32 {
     if (b == 0u) { return 0u; }
     return a % b;
 }
+// Values WGSL must not evaluate when it compiles the shader (see `opaque`).
+fn spm_keep_f32(x: f32) -> f32 { return x; }
+fn spm_keep_i32(x: i32) -> i32 { return x; }
+fn spm_keep_u32(x: u32) -> u32 { return x; }
+fn spm_keep_bool(x: bool) -> bool { return x; }
 // Rust's saturating conversions (WGSL's own stop at the largest float below the bound).
 fn spm_f32_to_i32(x: f32) -> i32 {
     if (x >= 2147483648.0f) { return 2147483647i; }

@@ -3,6 +3,7 @@
 
 use proc_macro2::Span;
 use quote::ToTokens;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use super::ir::{
@@ -238,7 +239,7 @@ impl<'e> Lowering<'e> {
         if let Some(shared) = self.shared_decl(&init.expr, &name, top) {
             match shared {
                 Some(shared) => self.shared.push(shared),
-                None => self.poisoned_arrays.push(name.to_string()),
+                None => self.poisoned_arrays.push(name.unraw().to_string()),
             }
             return None;
         }
@@ -272,7 +273,7 @@ impl<'e> Lowering<'e> {
     }
 
     fn declare(&mut self, name: &syn::Ident, ty: TyVar, mutable: bool) -> LocalId {
-        let text = name.to_string();
+        let text = name.unraw().to_string();
         let id = self.locals.len();
         self.locals.push(KLocal {
             name: text.clone(),
@@ -344,7 +345,8 @@ impl<'e> Lowering<'e> {
             self.errors.spanned(turbofish, help);
             return Some(None);
         };
-        if self.lookup(&name.to_string()).is_some() || self.array(&name.to_string()).is_some() {
+        let text = name.unraw().to_string();
+        if self.lookup(&text).is_some() || self.array(&text).is_some() {
             self.errors.spanned(
                 name,
                 format!("`{name}` is already declared: give the shared array its own name"),
@@ -352,7 +354,7 @@ impl<'e> Lowering<'e> {
             return Some(None);
         }
         Some(Some(KShared {
-            name: name.to_string(),
+            name: text,
             elem,
             len,
         }))
@@ -588,7 +590,7 @@ impl<'e> Lowering<'e> {
     fn place(&mut self, expr: &syn::Expr) -> Option<Place> {
         match expr {
             syn::Expr::Path(p) if p.path.get_ident().is_some() => {
-                let name = p.path.get_ident().expect("checked").to_string();
+                let name = p.path.get_ident().expect("checked").unraw().to_string();
                 match self.lookup(&name) {
                     Some(id) if self.poisoned_locals.contains(&id) => None,
                     Some(id) if self.locals[id].mutable => Some(Place::Local(id)),
@@ -654,7 +656,7 @@ impl<'e> Lowering<'e> {
         if let syn::Expr::Path(p) = expr
             && let Some(ident) = p.path.get_ident()
         {
-            let name = ident.to_string();
+            let name = ident.unraw().to_string();
             if self.lookup(&name).is_none() {
                 if let Some(array) = self.array(&name) {
                     return Some(array);
@@ -942,9 +944,15 @@ impl<'e> Lowering<'e> {
                         return None;
                     }
                 }
-                let Ok(value) = f.base10_parse::<f32>() else {
-                    self.errors.spanned(f, "this number is not an f32");
-                    return None;
+                let value = match f.base10_parse::<f32>() {
+                    Ok(value) if value.is_finite() => value,
+                    _ => {
+                        self.errors.spanned(
+                            f,
+                            "this number is not a finite f32 (the largest is about 3.4e38)",
+                        );
+                        return None;
+                    }
                 };
                 let ty = self.types.fresh(Known::Float);
                 self.make(ExprKind::Float(f64::from(value)), ty, span)
@@ -963,7 +971,7 @@ impl<'e> Lowering<'e> {
     fn path(&mut self, p: &syn::ExprPath) -> Option<Expr> {
         let span = p.span();
         if let Some(ident) = p.path.get_ident() {
-            let name = ident.to_string();
+            let name = ident.unraw().to_string();
             if let Some(id) = self.lookup(&name) {
                 if self.poisoned_locals.contains(&id) {
                     return None;

@@ -14,6 +14,7 @@ mod wgsl;
 
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, Pat, Type};
 
@@ -171,7 +172,8 @@ pub(crate) fn pclosure(item: ItemFn, args: &Args, mut errors: Errors) -> TokenSt
     let arg_names: Vec<Ident> = kernel
         .params
         .iter()
-        .map(|p| format_ident!("{}", p.name))
+        .enumerate()
+        .map(|(i, _)| format_ident!("__spm_a{}", i))
         .collect();
     let (args_type, args_pattern) = match arg_types.len() {
         1 => (quote!(#( #arg_types )*), quote!(#( #arg_names )*)),
@@ -381,7 +383,7 @@ fn signature(item: &ItemFn, targets: &str, errors: &mut Errors) -> (String, Vec<
     let mut inputs = sig.inputs.iter();
     let ctx_name = match inputs.next() {
         Some(FnArg::Typed(first)) if mentions_ctx(&first.ty) => match &*first.pat {
-            Pat::Ident(p) => p.ident.to_string(),
+            Pat::Ident(p) => p.ident.unraw().to_string(),
             Pat::Wild(_) => "_".to_string(),
             other => {
                 errors.spanned(other, "name the context: `ctx: &Ctx`");
@@ -412,7 +414,8 @@ fn signature(item: &ItemFn, targets: &str, errors: &mut Errors) -> (String, Vec<
                 continue;
             }
         };
-        if name.to_string().starts_with("__spm") {
+        let text = name.unraw().to_string();
+        if text.starts_with("__spm") {
             errors.spanned(
                 &name,
                 "names starting with `__spm` are reserved for the code `#[pclosure]` generates",
@@ -420,8 +423,12 @@ fn signature(item: &ItemFn, targets: &str, errors: &mut Errors) -> (String, Vec<
             continue;
         }
         match param_kind(&typed.ty) {
+            Some(_) if params.iter().any(|p: &KParam| p.name == text) => errors.spanned(
+                &name,
+                format!("`{text}` is already a parameter of this kernel: give each its own name"),
+            ),
             Some(kind) => params.push(KParam {
-                name: name.to_string(),
+                name: text,
                 span: typed.ty.span(),
                 kind,
             }),

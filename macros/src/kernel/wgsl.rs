@@ -40,6 +40,11 @@ fn spm_rem_u32(a: u32, b: u32) -> u32 {
     if (b == 0u) { return 0u; }
     return a % b;
 }
+// Values WGSL must not evaluate when it compiles the shader (see `opaque`).
+fn spm_keep_f32(x: f32) -> f32 { return x; }
+fn spm_keep_i32(x: i32) -> i32 { return x; }
+fn spm_keep_u32(x: u32) -> u32 { return x; }
+fn spm_keep_bool(x: bool) -> bool { return x; }
 // Rust's saturating conversions (WGSL's own stop at the largest float below the bound).
 fn spm_f32_to_i32(x: f32) -> i32 {
     if (x >= 2147483648.0f) { return 2147483647i; }
@@ -63,6 +68,7 @@ pub(crate) fn emit(k: &Kernel, tys: &[Ty], fine: bool, group_size: u32) -> Strin
         out: String::new(),
         indent: 1,
         storage_written: false,
+        opaque: std::cell::Cell::new(false),
     };
     e.module(group_size);
     e.out
@@ -79,6 +85,10 @@ struct Wgsl<'k> {
     /// the barrier need `storageBarrier()`, which is costly on some GPUs, beside
     /// `workgroupBarrier()` (which orders shared memory only).
     storage_written: bool,
+    /// Writing an operation on constants only: its literals go through `spm_keep_*`, so that
+    /// WGSL does not evaluate it when it compiles the shader (it refuses an overflowing shift,
+    /// an infinite float or `sqrt(-1.0)` there, which the other targets compute at run time).
+    opaque: std::cell::Cell<bool>,
 }
 
 fn wty(ty: Ty) -> &'static str {
@@ -307,13 +317,36 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
 
     fn text_of(&self, expr: &Expr) -> String {
         let ty = self.tys[expr.ty];
-        match &expr.kind {
-            ExprKind::Int(v) => match ty {
+        let operation = matches!(
+            expr.kind,
+            ExprKind::Unary(..) | ExprKind::Binary(..) | ExprKind::Cast(..) | ExprKind::Math(..)
+        );
+        if operation && !self.opaque.get() && constant(expr) {
+            self.opaque.set(true);
+            let text = self.text_of(expr);
+            self.opaque.set(false);
+            return text;
+        }
+        let literal = match &expr.kind {
+            ExprKind::Int(v) => Some(match ty {
                 Ty::U32 => format!("{v}u"),
                 _ => format!("{v}i"),
-            },
-            ExprKind::Float(v) => float_literal(*v as f32, "f"),
-            ExprKind::Bool(b) => b.to_string(),
+            }),
+            ExprKind::Float(v) => Some(float_literal(*v as f32, "f")),
+            ExprKind::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        if let Some(literal) = literal {
+            return if self.opaque.get() {
+                format!("spm_keep_{}({literal})", wty(ty))
+            } else {
+                literal
+            };
+        }
+        match &expr.kind {
+            ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) => {
+                unreachable!("written above")
+            }
             ExprKind::Local(id) => local_name(self.k, *id),
             ExprKind::Value(i) => {
                 if ty == Ty::Bool {
@@ -360,6 +393,17 @@ fn spm_st{n}(i: u32, v: {t}) {{\n    if (i < {len}u) {{ {name}[i] = v; }} else {
                 (CtxValue::Group, _) => "spm_group".into(),
             },
         }
+    }
+}
+
+/// Whether `expr` is made of literals only.
+fn constant(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Int(_) | ExprKind::Float(_) | ExprKind::Bool(_) => true,
+        ExprKind::Unary(_, e) | ExprKind::Cast(e, _) => constant(e),
+        ExprKind::Binary(_, a, b) => constant(a) && constant(b),
+        ExprKind::Math(_, args) => args.iter().all(constant),
+        _ => false,
     }
 }
 
