@@ -45,14 +45,20 @@ fn spm_keep_f32(x: f32) -> f32 { return x; }
 fn spm_keep_i32(x: i32) -> i32 { return x; }
 fn spm_keep_u32(x: u32) -> u32 { return x; }
 fn spm_keep_bool(x: bool) -> bool { return x; }
-// Rust's saturating conversions (WGSL's own stop at the largest float below the bound).
+// Rust's saturating conversions (WGSL's own stop at the largest float below the bound). NaN
+// is found from its bits: a driver may assume that no float is NaN (NVIDIA's does), and so
+// fold `x == x` to true.
+fn spm_is_nan(x: f32) -> bool {
+    return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u;
+}
 fn spm_f32_to_i32(x: f32) -> i32 {
+    if (spm_is_nan(x)) { return 0i; }
     if (x >= 2147483648.0f) { return 2147483647i; }
     if (x <= -2147483648.0f) { return -2147483647i - 1i; }
-    if (x == x) { return i32(x); }
-    return 0i;
+    return i32(x);
 }
 fn spm_f32_to_u32(x: f32) -> u32 {
+    if (spm_is_nan(x)) { return 0u; }
     if (x >= 4294967296.0f) { return 4294967295u; }
     if (x > 0.0f) { return u32(x); }
     return 0u;
