@@ -46,7 +46,6 @@ pub(crate) struct Lowering<'e> {
     indices: Vec<TyVar>,
     /// Integer literals, to check that each fits its type.
     literals: Vec<(TyVar, u64, Span)>,
-    depth: usize,
 }
 
 const SUBSET: &str = "a kernel body takes `let`, assignment, arithmetic, comparisons, `if`/`else`, `for` over `a..b`, `while`, indexing, `.len()`, math methods";
@@ -75,7 +74,6 @@ impl<'e> Lowering<'e> {
             return_reported: false,
             literals: Vec::new(),
             indices: Vec::new(),
-            depth: 0,
         }
     }
 
@@ -161,9 +159,7 @@ impl<'e> Lowering<'e> {
 
     fn block(&mut self, block: &syn::Block) -> Vec<Stmt> {
         self.scopes.push(Vec::new());
-        self.depth += 1;
         let stmts = self.stmts(&block.stmts, false);
-        self.depth -= 1;
         self.scopes.pop();
         stmts
     }
@@ -575,9 +571,7 @@ impl<'e> Lowering<'e> {
         self.needs.push((start.ty, Need::Int, range.span()));
         self.scopes.push(Vec::new());
         let var = self.declare(&name, start.ty, false);
-        self.depth += 1;
         let body = self.stmts(&f.body.stmts, false);
-        self.depth -= 1;
         self.scopes.pop();
         Some(Stmt::For {
             var,
