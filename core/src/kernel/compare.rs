@@ -3,7 +3,6 @@
 
 use crate::kernel::arg::{Arg, BufMut};
 use crate::kernel::error::Disagreement;
-use crate::kernel::launch::OwnedBuf;
 use crate::kernel::spec::KernelSpec;
 
 /// One run's copies of the writable arguments (`None` for the others).
@@ -141,6 +140,25 @@ pub(crate) fn first_difference(
         }
     }
     None
+}
+
+impl BufMut<'_> {
+    /// A copy of the elements, as owned data of the same type.
+    fn to_owned_buf(&self) -> OwnedBuf {
+        match self {
+            BufMut::F32(s) => OwnedBuf::F32(s.to_vec()),
+            BufMut::I32(s) => OwnedBuf::I32(s.to_vec()),
+            BufMut::U32(s) => OwnedBuf::U32(s.to_vec()),
+        }
+    }
+}
+
+/// Owned contents of a writable slice, for a check's runs.
+#[derive(Clone, Debug)]
+enum OwnedBuf {
+    F32(Vec<f32>),
+    I32(Vec<i32>),
+    U32(Vec<u32>),
 }
 
 #[cfg(test)]

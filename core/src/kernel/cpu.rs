@@ -53,6 +53,24 @@ impl<'a> Site<'a> {
     fn fault(self, index: u32) {
         self.faults.record(self.array, index, self.invocation);
     }
+
+    /// The element `found` at `index`; where there is none, zero and a recorded fault.
+    #[inline]
+    fn read<T: Word>(self, index: u32, found: Option<T>) -> T {
+        found.unwrap_or_else(|| {
+            self.fault(index);
+            T::default()
+        })
+    }
+
+    /// Writes through the `slot` at `index`; where there is none, a recorded fault.
+    #[inline]
+    fn write<S>(self, index: u32, slot: Option<S>, write: impl FnOnce(S)) {
+        match slot {
+            Some(slot) => write(slot),
+            None => self.fault(index),
+        }
+    }
 }
 
 /// A 4-byte number a kernel stores in memory.
@@ -100,13 +118,7 @@ impl<'a, T: Word> In<'a, T> {
     /// The element at `index`; out of bounds, zero and a recorded fault.
     #[inline]
     pub fn get(&self, index: u32, site: Site<'_>) -> T {
-        match self.data.get(index as usize) {
-            Some(value) => *value,
-            None => {
-                site.fault(index);
-                T::default()
-            }
-        }
+        site.read(index, self.data.get(index as usize).copied())
     }
 
     /// Number of elements (a launch refuses slices longer than `u32::MAX`).
@@ -140,22 +152,16 @@ impl<T: Word> Out<'_, T> {
     /// The element at `index`; out of bounds, zero and a recorded fault.
     #[inline]
     pub fn get(&self, index: u32, site: Site<'_>) -> T {
-        match self.data.get(index as usize) {
-            Some(word) => T::from_word(word.load(Ordering::Relaxed)),
-            None => {
-                site.fault(index);
-                T::default()
-            }
-        }
+        let word = self.data.get(index as usize);
+        site.read(index, word.map(|w| T::from_word(w.load(Ordering::Relaxed))))
     }
 
     /// Writes the element at `index`; out of bounds, nothing and a recorded fault.
     #[inline]
     pub fn set(&self, index: u32, value: T, site: Site<'_>) {
-        match self.data.get(index as usize) {
-            Some(word) => word.store(value.to_word(), Ordering::Relaxed),
-            None => site.fault(index),
-        }
+        site.write(index, self.data.get(index as usize), |word| {
+            word.store(value.to_word(), Ordering::Relaxed)
+        });
     }
 
     /// Number of elements.
@@ -195,22 +201,15 @@ impl<T: Word, const N: usize> SharedMem<T, N> {
     /// The element at `index`; out of bounds, zero and a recorded fault.
     #[inline]
     pub fn get(&self, index: u32, site: Site<'_>) -> T {
-        match self.data.get(index as usize) {
-            Some(value) => *value,
-            None => {
-                site.fault(index);
-                T::default()
-            }
-        }
+        site.read(index, self.data.get(index as usize).copied())
     }
 
     /// Writes the element at `index`; out of bounds, nothing and a recorded fault.
     #[inline]
     pub fn set(&mut self, index: u32, value: T, site: Site<'_>) {
-        match self.data.get_mut(index as usize) {
-            Some(slot) => *slot = value,
-            None => site.fault(index),
-        }
+        site.write(index, self.data.get_mut(index as usize), |slot| {
+            *slot = value
+        });
     }
 }
 
@@ -333,23 +332,18 @@ impl<'a> Chunk<'a> {
 /// (so out of the slice), zero and a recorded fault.
 #[inline]
 pub fn chunk_get<T: Word>(chunk: &[T], offset: u32, index: u32, site: Site<'_>) -> T {
-    match chunk.get(index.wrapping_sub(offset) as usize) {
-        Some(value) => *value,
-        None => {
-            site.fault(index);
-            T::default()
-        }
-    }
+    site.read(
+        index,
+        chunk.get(index.wrapping_sub(offset) as usize).copied(),
+    )
 }
 
 /// Writes element `index` of a slice whose part starting at `offset` is `chunk`; out of the
 /// part, nothing and a recorded fault.
 #[inline]
 pub fn chunk_set<T: Word>(chunk: &mut [T], offset: u32, index: u32, value: T, site: Site<'_>) {
-    match chunk.get_mut(index.wrapping_sub(offset) as usize) {
-        Some(slot) => *slot = value,
-        None => site.fault(index),
-    }
+    let slot = chunk.get_mut(index.wrapping_sub(offset) as usize);
+    site.write(index, slot, |slot| *slot = value);
 }
 
 /// The CPU's views of a launch's arguments, for as long as the arguments are borrowed, and

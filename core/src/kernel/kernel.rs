@@ -5,7 +5,6 @@ use std::marker::PhantomData;
 use crate::capability::AllowsGroupBarrier;
 use crate::kernel::arg::Arg;
 use crate::kernel::cpu::{Chunk, Faults, View};
-use crate::kernel::launch::Launch;
 use crate::kernel::spec::KernelSpec;
 use crate::policy::Policy;
 
@@ -22,7 +21,8 @@ pub struct Targets {
 
 /// A kernel: a `#[pclosure(coarse_list | fine_general, targets(..))]` function, whose one body
 /// runs on each declared target. Implemented by the attribute only; launch it with the
-/// generated `over(n)` (coarse) or `groups(n)` (fine), or [`Launch::new`].
+/// generated `over(n)` (coarse) or `groups(n)` (fine), or
+/// [`Launch::new`](crate::kernel::Launch::new).
 pub trait Kernel: Sized + 'static {
     /// `CoarseList` (independent invocations) or `FineGeneral` (work-groups).
     type Policy: Policy;
@@ -47,11 +47,6 @@ pub trait Kernel: Sized + 'static {
         total: u32,
         faults: &Faults,
     );
-
-    /// A launch of `count` invocations (coarse kernels) or work-groups (fine kernels).
-    fn launch(count: usize) -> Launch<Self> {
-        Launch::new(count)
-    }
 }
 
 /// A kernel's context as the type system sees it: `#[pclosure]` checks every primitive a

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::kernel::arg::{Arg, BufMut};
+use crate::kernel::arg::Arg;
 use crate::kernel::compare::{self, Outputs};
 use crate::kernel::cpu::{self, Faults};
 use crate::kernel::error::KernelError;
@@ -233,23 +233,4 @@ impl<K: Kernel> Launch<K> {
             gpu,
         })
     }
-}
-
-impl BufMut<'_> {
-    /// A copy of the elements, as owned data of the same type.
-    pub(crate) fn to_owned_buf(&self) -> OwnedBuf {
-        match self {
-            BufMut::F32(s) => OwnedBuf::F32(s.to_vec()),
-            BufMut::I32(s) => OwnedBuf::I32(s.to_vec()),
-            BufMut::U32(s) => OwnedBuf::U32(s.to_vec()),
-        }
-    }
-}
-
-/// Owned contents of a writable slice, for a check's runs.
-#[derive(Clone, Debug)]
-pub(crate) enum OwnedBuf {
-    F32(Vec<f32>),
-    I32(Vec<i32>),
-    U32(Vec<u32>),
 }

@@ -1,7 +1,13 @@
 //! What the WGSL and CUDA C emitters write alike: indented lines and blocks, and the
 //! statements whose syntax the two languages share.
 
-use super::ir::{Expr, Stmt};
+use super::ir::{Expr, Kernel, Stmt};
+
+/// A local's name in the GPU sources: numbered, so that shadowing and the languages' reserved
+/// words cannot clash.
+pub(crate) fn local_name(k: &Kernel, id: usize) -> String {
+    format!("l{id}_{}", k.locals[id].name)
+}
 
 pub(crate) trait CLike {
     /// The text written so far, and the current indentation (in steps of four spaces).

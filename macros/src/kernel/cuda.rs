@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::c_like::CLike;
+use super::c_like::{CLike, local_name};
 use super::ir::{
     ArrayRef, BinOp, CtxValue, Expr, ExprKind, KParamKind, Kernel, MathFn, Place, Stmt, Ty, UnOp,
 };
@@ -66,10 +66,6 @@ fn cty(ty: Ty) -> &'static str {
         Ty::U32 => "unsigned",
         Ty::Bool => "bool",
     }
-}
-
-fn local_name(k: &Kernel, id: usize) -> String {
-    format!("l{id}_{}", k.locals[id].name)
 }
 
 fn param_name(k: &Kernel, i: usize) -> String {

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::c_like::CLike;
+use super::c_like::{CLike, local_name};
 use super::ir::{
     ArrayRef, BinOp, CtxValue, Expr, ExprKind, KParamKind, Kernel, MathFn, Place, Stmt, Ty, UnOp,
 };
@@ -104,10 +104,6 @@ fn wty(ty: Ty) -> &'static str {
         Ty::U32 => "u32",
         Ty::Bool => "bool",
     }
-}
-
-fn local_name(k: &Kernel, id: usize) -> String {
-    format!("l{id}_{}", k.locals[id].name)
 }
 
 impl CLike for Wgsl<'_> {
